@@ -1,0 +1,177 @@
+//! One function per az command. Validates input (before any request), orchestrates the
+//! requests, and returns the raw ARM JSON; `output` shapes it for the user.
+//!
+//! INTERFACE CONTRACT (used by `python`; bodies filled in by the ops work). Parameter structs
+//! deserialize from the keyword arguments the Python facade passes (snake_case names as in
+//! PYTHON-API.md); unknown keys are rejected.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::arm::ArmClient;
+use crate::error::Result;
+
+/// The commands of one subscription.
+#[derive(Clone, Debug)]
+pub struct Ops {
+    pub arm: ArmClient,
+    pub subscription_id: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupCreate {
+    pub name: String,
+    pub location: String,
+    #[serde(default)]
+    pub tags: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub managed_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupDelete {
+    pub name: String,
+    #[serde(default)]
+    pub no_wait: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceCreate {
+    pub name: String,
+    pub resource_group: String,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub storage_account: Option<String>,
+    #[serde(default)]
+    pub keyvault: Option<String>,
+    #[serde(default)]
+    pub application_insights: Option<String>,
+    #[serde(default)]
+    pub container_registry: Option<String>,
+    #[serde(default)]
+    pub pe_name: Option<String>,
+    #[serde(default)]
+    pub pe_auto_approval: bool,
+    #[serde(default)]
+    pub pe_resource_group: Option<String>,
+    #[serde(default)]
+    pub pe_vnet_name: Option<String>,
+    #[serde(default)]
+    pub pe_subnet_name: Option<String>,
+    #[serde(default)]
+    pub cmk_keyvault: Option<String>,
+    #[serde(default)]
+    pub resource_cmk_uri: Option<String>,
+    #[serde(default)]
+    pub hbi_workspace: bool,
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub exist_ok: bool,
+    #[serde(default)]
+    pub create_resource_group: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceRef {
+    pub name: String,
+    pub resource_group: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceList {
+    #[serde(default)]
+    pub resource_group: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceUpdate {
+    pub name: String,
+    pub resource_group: String,
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `None`: tags untouched. `Some(map)`: the whole map replaced.
+    #[serde(default)]
+    pub tags: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub image_build_compute: Option<String>,
+    #[serde(default)]
+    pub allow_public_access: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceDelete {
+    pub name: String,
+    pub resource_group: String,
+    #[serde(default)]
+    pub all_resources: bool,
+    #[serde(default)]
+    pub permanently_delete: bool,
+    #[serde(default)]
+    pub no_wait: bool,
+}
+
+impl Ops {
+    pub fn new(arm: ArmClient, subscription_id: impl Into<String>) -> Self {
+        Ops {
+            arm,
+            subscription_id: subscription_id.into(),
+        }
+    }
+
+    /// `az group create` → the group's ARM body.
+    pub async fn group_create(&self, _p: GroupCreate) -> Result<Value> {
+        todo!()
+    }
+    /// `az group show` → the group's ARM body.
+    pub async fn group_show(&self, _name: &str) -> Result<Value> {
+        todo!()
+    }
+    /// `az group list` → every group's ARM body (all pages).
+    pub async fn group_list(&self) -> Result<Vec<Value>> {
+        todo!()
+    }
+    /// `az group exists`.
+    pub async fn group_exists(&self, _name: &str) -> Result<bool> {
+        todo!()
+    }
+    /// `az group delete --yes [--no-wait]`.
+    pub async fn group_delete(&self, _p: GroupDelete) -> Result<()> {
+        todo!()
+    }
+    /// `az ml workspace create`: creates the missing dependents, then the workspace; returns
+    /// the workspace's ARM body.
+    pub async fn workspace_create(&self, _p: WorkspaceCreate) -> Result<Value> {
+        todo!()
+    }
+    /// `az ml workspace list [-g]` → every workspace's ARM body (all pages).
+    pub async fn workspace_list(&self, _p: WorkspaceList) -> Result<Vec<Value>> {
+        todo!()
+    }
+    /// `az ml workspace show`.
+    pub async fn workspace_show(&self, _p: WorkspaceRef) -> Result<Value> {
+        todo!()
+    }
+    /// `az ml workspace update`: PATCH of what was passed only; returns the ARM body after.
+    pub async fn workspace_update(&self, _p: WorkspaceUpdate) -> Result<Value> {
+        todo!()
+    }
+    /// `az ml workspace delete`.
+    pub async fn workspace_delete(&self, _p: WorkspaceDelete) -> Result<()> {
+        todo!()
+    }
+}
