@@ -5,8 +5,16 @@
 //! deserialize from the keyword arguments the Python facade passes (snake_case names as in
 //! PYTHON-API.md); unknown keys are rejected.
 
+mod bodies;
+mod client;
+mod flows;
+pub mod ids;
+pub mod validate;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+pub use client::ArmApi;
 
 use crate::arm::ArmClient;
 use crate::error::Result;
@@ -78,6 +86,10 @@ pub struct WorkspaceCreate {
     pub exist_ok: bool,
     #[serde(default)]
     pub create_resource_group: bool,
+    /// The tenant of a key vault created for the workspace. `None`: the subscription's
+    /// (`GET /subscriptions/{id}`). Unused when `keyvault` is given.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -134,44 +146,44 @@ impl Ops {
     }
 
     /// `az group create` → the group's ARM body.
-    pub async fn group_create(&self, _p: GroupCreate) -> Result<Value> {
-        todo!()
+    pub async fn group_create(&self, p: GroupCreate) -> Result<Value> {
+        flows::group_create(&self.arm, &self.subscription_id, p).await
     }
     /// `az group show` → the group's ARM body.
-    pub async fn group_show(&self, _name: &str) -> Result<Value> {
-        todo!()
+    pub async fn group_show(&self, name: &str) -> Result<Value> {
+        flows::group_show(&self.arm, &self.subscription_id, name).await
     }
     /// `az group list` → every group's ARM body (all pages).
     pub async fn group_list(&self) -> Result<Vec<Value>> {
-        todo!()
+        flows::group_list(&self.arm, &self.subscription_id).await
     }
     /// `az group exists`.
-    pub async fn group_exists(&self, _name: &str) -> Result<bool> {
-        todo!()
+    pub async fn group_exists(&self, name: &str) -> Result<bool> {
+        flows::group_exists(&self.arm, &self.subscription_id, name).await
     }
     /// `az group delete --yes [--no-wait]`.
-    pub async fn group_delete(&self, _p: GroupDelete) -> Result<()> {
-        todo!()
+    pub async fn group_delete(&self, p: GroupDelete) -> Result<()> {
+        flows::group_delete(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace create`: creates the missing dependents, then the workspace; returns
     /// the workspace's ARM body.
-    pub async fn workspace_create(&self, _p: WorkspaceCreate) -> Result<Value> {
-        todo!()
+    pub async fn workspace_create(&self, p: WorkspaceCreate) -> Result<Value> {
+        flows::workspace_create(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace list [-g]` → every workspace's ARM body (all pages).
-    pub async fn workspace_list(&self, _p: WorkspaceList) -> Result<Vec<Value>> {
-        todo!()
+    pub async fn workspace_list(&self, p: WorkspaceList) -> Result<Vec<Value>> {
+        flows::workspace_list(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace show`.
-    pub async fn workspace_show(&self, _p: WorkspaceRef) -> Result<Value> {
-        todo!()
+    pub async fn workspace_show(&self, p: WorkspaceRef) -> Result<Value> {
+        flows::workspace_show(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace update`: PATCH of what was passed only; returns the ARM body after.
-    pub async fn workspace_update(&self, _p: WorkspaceUpdate) -> Result<Value> {
-        todo!()
+    pub async fn workspace_update(&self, p: WorkspaceUpdate) -> Result<Value> {
+        flows::workspace_update(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace delete`.
-    pub async fn workspace_delete(&self, _p: WorkspaceDelete) -> Result<()> {
-        todo!()
+    pub async fn workspace_delete(&self, p: WorkspaceDelete) -> Result<()> {
+        flows::workspace_delete(&self.arm, &self.subscription_id, p).await
     }
 }
