@@ -8,6 +8,8 @@
 mod bodies;
 mod client;
 mod flows;
+#[cfg(test)]
+mod flows_tests;
 pub mod ids;
 pub mod validate;
 
