@@ -351,7 +351,10 @@ fn v2_managed_network(mn: &Value) -> Option<Value> {
                         r.insert(to.into(), Value::String(camel_to_snake(s)));
                     }
                 }
-                insert_non_null(&mut r, "destination", rule.get("destination"));
+                insert_non_null(&mut r, "status", rule.get("status"));
+                if let Some(d) = rule.get("destination").filter(|d| !d.is_null()) {
+                    r.insert("destination".into(), snake_keys(d));
+                }
                 Value::Object(r)
             })
             .collect();
@@ -396,6 +399,20 @@ fn v2_network_acls(acls: &Value) -> Option<Value> {
         out.insert("ip_rules".into(), Value::Array(list));
     }
     Some(Value::Object(out))
+}
+
+/// Object keys snake_cased at every level (`serviceResourceId` → `service_resource_id`),
+/// as azure-ai-ml's schemas name the fields of nested network settings.
+fn snake_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (camel_to_snake(k), snake_keys(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(snake_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 /// `SystemAssigned` → `system_assigned`, `AllowInternetOutbound` → `allow_internet_outbound`.
@@ -511,6 +528,39 @@ mod tests {
         );
         assert_eq!(v["sku"], "Basic");
         assert_eq!(v["cmkKeyvault"], "/kv");
+    }
+
+    #[test]
+    fn v2_managed_network_snake_cases_rules() {
+        let arm = json!({
+            "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws",
+            "properties": {"managedNetwork": {
+                "isolationMode": "AllowOnlyApprovedOutbound",
+                "status": {"status": "Active", "sparkReady": false},
+                "outboundRules": {
+                    "pypi": {"type": "FQDN", "category": "UserDefined", "destination": "pypi.org"},
+                    "sa": {"type": "PrivateEndpoint", "category": "Required", "destination": {
+                        "serviceResourceId": "/sa", "subresourceTarget": "blob", "sparkEnabled": true}}
+                }
+            }}
+        });
+        let v = workspace(&arm, Format::V2);
+        let mn = &v["managed_network"];
+        assert_eq!(mn["isolation_mode"], "allow_only_approved_outbound");
+        assert_eq!(
+            mn["status"],
+            json!({"spark_ready": false, "status": "Active"})
+        );
+        assert_eq!(
+            mn["outbound_rules"][0],
+            json!({"category": "user_defined", "destination": "pypi.org", "name": "pypi", "type": "fqdn"})
+        );
+        assert_eq!(
+            mn["outbound_rules"][1]["destination"],
+            json!({"service_resource_id": "/sa", "spark_enabled": true, "subresource_target": "blob"})
+        );
+        assert_eq!(mn["outbound_rules"][1]["type"], "private_endpoint");
+        assert_eq!(v["resource_group"], "rg");
     }
 
     #[test]
