@@ -198,10 +198,14 @@ async fn check_given<A: ArmApi>(
     )
     .await;
     let mut missing = Vec::new();
+    let mut first_404: Option<Error> = None;
     for (what, r) in results {
         match r {
             Ok(_) => {}
-            Err(e) if not_found(&e) => missing.push(what.clone()),
+            Err(e) if not_found(&e) => {
+                missing.push(what.clone());
+                first_404.get_or_insert(e);
+            }
             Err(e) => {
                 return Err(with_message(
                     e.clone(),
@@ -210,17 +214,16 @@ async fn check_given<A: ArmApi>(
             }
         }
     }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::new(
-            ErrorKind::NotFound,
+    match first_404 {
+        None => Ok(()),
+        // The service's 404 (status, code, request id) with a message naming all of them.
+        Some(e) => Err(with_message(
+            e,
             format!(
                 "{} not found; nothing was created: fix the id(s), or leave them out to have new ones created",
                 missing.join(", ")
             ),
-        )
-        .with_status(404))
+        )),
     }
 }
 
@@ -235,18 +238,15 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         .await
     {
         Ok(g) => Some(g),
-        Err(e) if not_found(&e) => None,
+        Err(e) if not_found(&e) && p.create_resource_group => None,
+        Err(e) if not_found(&e) => {
+            let m = format!(
+                "resource group '{rg}' could not be found: create it first (az group create) or pass create_resource_group=True with a location"
+            );
+            return Err(with_message(e, m));
+        }
         Err(e) => return Err(e),
     };
-    if group.is_none() && !p.create_resource_group {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!(
-                "resource group '{rg}' could not be found: create it first (az group create) or pass create_resource_group=True with a location"
-            ),
-        )
-        .with_status(404));
-    }
     let location = match (&p.location, &group) {
         (Some(l), _) => l.clone(),
         (None, Some(g)) => g
@@ -277,8 +277,7 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
                         "workspace '{}' already exists in resource group '{rg}': pass exist_ok=True to get it, or choose another name",
                         p.name
                     ),
-                )
-                .with_status(409))
+                ))
             }
             Err(e) if not_found(&e) => {}
             Err(e) => return Err(e),
@@ -348,7 +347,13 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         None
     };
 
-    // 4. The group, if asked for.
+    // 4. The group, if asked for. It is kept if a later step fails (it may be wanted
+    // anyway, and deleting a group is heavy-handed); the error says so.
+    let kept_group = if group.is_none() {
+        format!("; resource group '{rg}', created by this call, was kept")
+    } else {
+        String::new()
+    };
     if group.is_none() {
         let body = bodies::group(&location, None, None);
         arm.put(
@@ -416,7 +421,7 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
     if let Some((failed, e)) = first_error {
         let cleanup = roll_back(arm, &created).await;
         let m = format!(
-            "creating {} for workspace '{}' failed: {}; {cleanup}",
+            "creating {} for workspace '{}' failed: {}; {cleanup}{kept_group}",
             failed.describe(),
             p.name,
             e.message
@@ -446,7 +451,7 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         Err(e) => {
             let cleanup = roll_back(arm, &created).await;
             let m = format!(
-                "creating workspace '{}' failed: {}; {cleanup}",
+                "creating workspace '{}' failed: {}; {cleanup}{kept_group}",
                 p.name, e.message
             );
             return Err(with_message(e, m));

@@ -352,6 +352,40 @@ async fn missing_group_is_an_error_unless_asked_to_create_it() {
 }
 
 #[tokio::test]
+async fn errors_keep_the_service_details_and_say_what_was_kept() {
+    let arm = FakeArm::default();
+    arm.seed("/subscriptions/s", json!({"tenantId": "t"}));
+    arm.fail("PUT", "/workspaces/", ErrorKind::Http);
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            create_resource_group: true,
+            location: Some("westus".into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status, Some(400));
+    assert!(
+        err.message
+            .ends_with("resource group 'rg', created by this call, was kept"),
+        "{}",
+        err.message
+    );
+    assert!(arm.has(GROUP));
+
+    // A missing group: the service's 404 with a message saying what to do.
+    let arm = FakeArm::default();
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::NotFound, Some(404)));
+    assert!(err.message.contains("create_resource_group=True"));
+}
+
+#[tokio::test]
 async fn an_existing_workspace_is_an_error_unless_exist_ok() {
     let arm = FakeArm::with_group();
     arm.seed(WS, json!({"id": WS, "name": "ws1", "properties": {}}));
