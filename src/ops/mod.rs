@@ -189,3 +189,42 @@ impl Ops {
         flows::workspace_delete(&self.arm, &self.subscription_id, p).await
     }
 }
+
+/// The Python layer hands these futures to a multi-threaded runtime: they must be `Send`.
+/// Checked at compile time; nothing here runs.
+#[cfg(test)]
+#[allow(dead_code)]
+fn ops_futures_are_send(ops: &Ops) {
+    fn send<T: Send>(_: T) {}
+    send(ops.group_create(GroupCreate::default()));
+    send(ops.group_show(""));
+    send(ops.group_list());
+    send(ops.group_exists(""));
+    send(ops.group_delete(GroupDelete::default()));
+    send(ops.workspace_create(WorkspaceCreate::default()));
+    send(ops.workspace_list(WorkspaceList::default()));
+    send(ops.workspace_show(WorkspaceRef::default()));
+    send(ops.workspace_update(WorkspaceUpdate::default()));
+    send(ops.workspace_delete(WorkspaceDelete::default()));
+}
+
+#[cfg(test)]
+mod params_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keyword_arguments_deserialize_and_unknown_ones_are_rejected() {
+        let p: WorkspaceCreate = serde_json::from_value(json!({
+            "name": "ws", "resource_group": "rg", "tenant_id": "t", "hbi_workspace": true
+        }))
+        .unwrap();
+        assert_eq!(p.tenant_id.as_deref(), Some("t"));
+        assert!(p.hbi_workspace && !p.exist_ok);
+        let err = serde_json::from_value::<WorkspaceCreate>(json!({
+            "name": "ws", "resource_group": "rg", "storage": "x"
+        }))
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `storage`"), "{err}");
+    }
+}
