@@ -177,6 +177,18 @@ mod tests {
         assert_eq!(to_az_json(&json!({"p": 100.0})), "{\n  \"p\": 100.0\n}");
     }
 
+    /// Needs serde_json's `float_roundtrip`: its default parser can be one ulp off, and then
+    /// the printed digits differ from what Python prints for the same body.
+    #[test]
+    fn parsed_floats_print_like_python() {
+        let v: Value =
+            serde_json::from_str("[12345678901234567.0, 2.5e-7, 1e22, 5e-324, -0.0]").unwrap();
+        assert_eq!(
+            to_az_json(&v),
+            "[\n  1.2345678901234568e+16,\n  2.5e-07,\n  1e+22,\n  5e-324,\n  -0.0\n]"
+        );
+    }
+
     #[test]
     fn keeps_non_ascii_and_line_separators_unescaped() {
         assert_eq!(
