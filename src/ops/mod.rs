@@ -5,8 +5,18 @@
 //! deserialize from the keyword arguments the Python facade passes (snake_case names as in
 //! PYTHON-API.md); unknown keys are rejected.
 
+mod bodies;
+mod client;
+mod flows;
+#[cfg(test)]
+mod flows_tests;
+pub mod ids;
+pub mod validate;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+pub use client::ArmApi;
 
 use crate::arm::ArmClient;
 use crate::error::Result;
@@ -78,6 +88,10 @@ pub struct WorkspaceCreate {
     pub exist_ok: bool,
     #[serde(default)]
     pub create_resource_group: bool,
+    /// The tenant of a key vault created for the workspace. `None`: the subscription's
+    /// (`GET /subscriptions/{id}`). Unused when `keyvault` is given.
+    #[serde(default)]
+    pub tenant_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -134,44 +148,83 @@ impl Ops {
     }
 
     /// `az group create` → the group's ARM body.
-    pub async fn group_create(&self, _p: GroupCreate) -> Result<Value> {
-        todo!()
+    pub async fn group_create(&self, p: GroupCreate) -> Result<Value> {
+        flows::group_create(&self.arm, &self.subscription_id, p).await
     }
     /// `az group show` → the group's ARM body.
-    pub async fn group_show(&self, _name: &str) -> Result<Value> {
-        todo!()
+    pub async fn group_show(&self, name: &str) -> Result<Value> {
+        flows::group_show(&self.arm, &self.subscription_id, name).await
     }
     /// `az group list` → every group's ARM body (all pages).
     pub async fn group_list(&self) -> Result<Vec<Value>> {
-        todo!()
+        flows::group_list(&self.arm, &self.subscription_id).await
     }
     /// `az group exists`.
-    pub async fn group_exists(&self, _name: &str) -> Result<bool> {
-        todo!()
+    pub async fn group_exists(&self, name: &str) -> Result<bool> {
+        flows::group_exists(&self.arm, &self.subscription_id, name).await
     }
     /// `az group delete --yes [--no-wait]`.
-    pub async fn group_delete(&self, _p: GroupDelete) -> Result<()> {
-        todo!()
+    pub async fn group_delete(&self, p: GroupDelete) -> Result<()> {
+        flows::group_delete(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace create`: creates the missing dependents, then the workspace; returns
     /// the workspace's ARM body.
-    pub async fn workspace_create(&self, _p: WorkspaceCreate) -> Result<Value> {
-        todo!()
+    pub async fn workspace_create(&self, p: WorkspaceCreate) -> Result<Value> {
+        flows::workspace_create(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace list [-g]` → every workspace's ARM body (all pages).
-    pub async fn workspace_list(&self, _p: WorkspaceList) -> Result<Vec<Value>> {
-        todo!()
+    pub async fn workspace_list(&self, p: WorkspaceList) -> Result<Vec<Value>> {
+        flows::workspace_list(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace show`.
-    pub async fn workspace_show(&self, _p: WorkspaceRef) -> Result<Value> {
-        todo!()
+    pub async fn workspace_show(&self, p: WorkspaceRef) -> Result<Value> {
+        flows::workspace_show(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace update`: PATCH of what was passed only; returns the ARM body after.
-    pub async fn workspace_update(&self, _p: WorkspaceUpdate) -> Result<Value> {
-        todo!()
+    pub async fn workspace_update(&self, p: WorkspaceUpdate) -> Result<Value> {
+        flows::workspace_update(&self.arm, &self.subscription_id, p).await
     }
     /// `az ml workspace delete`.
-    pub async fn workspace_delete(&self, _p: WorkspaceDelete) -> Result<()> {
-        todo!()
+    pub async fn workspace_delete(&self, p: WorkspaceDelete) -> Result<()> {
+        flows::workspace_delete(&self.arm, &self.subscription_id, p).await
+    }
+}
+
+/// The Python layer hands these futures to a multi-threaded runtime: they must be `Send`.
+/// Checked at compile time; nothing here runs.
+#[cfg(test)]
+#[allow(dead_code)]
+fn ops_futures_are_send(ops: &Ops) {
+    fn send<T: Send>(_: T) {}
+    send(ops.group_create(GroupCreate::default()));
+    send(ops.group_show(""));
+    send(ops.group_list());
+    send(ops.group_exists(""));
+    send(ops.group_delete(GroupDelete::default()));
+    send(ops.workspace_create(WorkspaceCreate::default()));
+    send(ops.workspace_list(WorkspaceList::default()));
+    send(ops.workspace_show(WorkspaceRef::default()));
+    send(ops.workspace_update(WorkspaceUpdate::default()));
+    send(ops.workspace_delete(WorkspaceDelete::default()));
+}
+
+#[cfg(test)]
+mod params_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keyword_arguments_deserialize_and_unknown_ones_are_rejected() {
+        let p: WorkspaceCreate = serde_json::from_value(json!({
+            "name": "ws", "resource_group": "rg", "tenant_id": "t", "hbi_workspace": true
+        }))
+        .unwrap();
+        assert_eq!(p.tenant_id.as_deref(), Some("t"));
+        assert!(p.hbi_workspace && !p.exist_ok);
+        let err = serde_json::from_value::<WorkspaceCreate>(json!({
+            "name": "ws", "resource_group": "rg", "storage": "x"
+        }))
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `storage`"), "{err}");
     }
 }

@@ -1,0 +1,793 @@
+//! The command flows against an in-memory ARM double: which requests are sent, in which
+//! order, with which bodies, and what happens when one fails.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value};
+
+use super::client::ArmApi;
+use super::flows;
+use super::{
+    GroupCreate, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
+    WorkspaceUpdate,
+};
+use crate::error::{Error, ErrorKind, Result};
+
+const SUB: &str = "s";
+const GROUP: &str = "/subscriptions/s/resourcegroups/rg";
+const WS: &str =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1";
+const SA: &str =
+    "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/given";
+
+/// Resources keyed by lower-cased path (ARM paths are case-insensitive).
+#[derive(Default)]
+struct FakeArm {
+    store: Mutex<BTreeMap<String, Value>>,
+    calls: Mutex<Vec<String>>,
+    /// (method, path substring, kind): requests that fail.
+    failures: Mutex<Vec<(String, String, ErrorKind)>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+fn key(path: &str) -> String {
+    path.split('?').next().unwrap().to_lowercase()
+}
+
+impl FakeArm {
+    fn with_group() -> Self {
+        let f = FakeArm::default();
+        f.seed(
+            GROUP,
+            json!({"id": GROUP, "name": "rg", "location": "westus"}),
+        );
+        f.seed(
+            "/subscriptions/s",
+            json!({"subscriptionId": "s", "tenantId": "tenant-1"}),
+        );
+        f
+    }
+    fn seed(&self, path: &str, body: Value) {
+        self.store.lock().unwrap().insert(key(path), body);
+    }
+    fn fail(&self, method: &str, path_part: &str, kind: ErrorKind) {
+        self.failures
+            .lock()
+            .unwrap()
+            .push((method.into(), path_part.to_lowercase(), kind));
+    }
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+    fn writes(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| !c.starts_with("GET ") && !c.starts_with("HEAD "))
+            .collect()
+    }
+    fn has(&self, path: &str) -> bool {
+        self.store.lock().unwrap().contains_key(&key(path))
+    }
+    fn body(&self, path: &str) -> Value {
+        self.store.lock().unwrap()[&key(path)].clone()
+    }
+    fn begin(&self, method: &str, path: &str) -> Result<()> {
+        self.calls.lock().unwrap().push(format!("{method} {path}"));
+        let lower = path.to_lowercase();
+        for (m, part, kind) in self.failures.lock().unwrap().iter() {
+            if m == method && lower.contains(part.as_str()) {
+                return Err(Error::new(*kind, format!("injected failure of {method}"))
+                    .with_status(400)
+                    .with_code("Injected"));
+            }
+        }
+        Ok(())
+    }
+    /// Lets the other futures of a `join_all` start before this one ends, so that the
+    /// maximum number of writes in flight shows whether they ran concurrently.
+    async fn overlap(&self) {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn not_found(path: &str) -> Error {
+    Error::new(ErrorKind::NotFound, format!("{path} not found")).with_status(404)
+}
+
+#[async_trait]
+impl ArmApi for FakeArm {
+    async fn get(&self, path: &str, _api: &str) -> Result<Value> {
+        self.begin("GET", path)?;
+        let store = self.store.lock().unwrap();
+        store
+            .get(&key(path))
+            .cloned()
+            .ok_or_else(|| not_found(path))
+    }
+    async fn exists(&self, path: &str, _api: &str) -> Result<bool> {
+        self.begin("HEAD", path)?;
+        Ok(self.has(path))
+    }
+    async fn list(&self, path: &str, _api: &str) -> Result<Vec<Value>> {
+        self.begin("GET", path)?;
+        let prefix = format!("{}/", key(path));
+        let store = self.store.lock().unwrap();
+        Ok(store
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
+            .map(|(_, v)| v.clone())
+            .collect())
+    }
+    async fn put(&self, path: &str, _api: &str, body: &Value) -> Result<Value> {
+        self.begin("PUT", path)?;
+        self.overlap().await;
+        let mut stored = body.clone();
+        stored["id"] = Value::String(path.to_string());
+        stored["name"] = Value::String(path.rsplit('/').next().unwrap().to_string());
+        self.seed(path, stored.clone());
+        Ok(stored)
+    }
+    async fn patch(&self, path: &str, _api: &str, body: &Value) -> Result<Value> {
+        self.begin("PATCH", path)?;
+        let mut store = self.store.lock().unwrap();
+        let current = store.get_mut(&key(path)).ok_or_else(|| not_found(path))?;
+        if let Some(tags) = body.get("tags") {
+            current["tags"] = tags.clone();
+        }
+        if let Some(props) = body.get("properties").and_then(Value::as_object) {
+            for (k, v) in props {
+                current["properties"][k] = v.clone();
+            }
+        }
+        Ok(current.clone())
+    }
+    async fn delete(&self, path: &str, _api: &str, no_wait: bool) -> Result<()> {
+        let method = if no_wait { "DELETE(no_wait)" } else { "DELETE" };
+        self.begin(method, path)?;
+        self.overlap().await;
+        self.store.lock().unwrap().remove(&key(path));
+        Ok(())
+    }
+}
+
+fn create(name: &str) -> WorkspaceCreate {
+    WorkspaceCreate {
+        name: name.into(),
+        resource_group: "rg".into(),
+        ..Default::default()
+    }
+}
+
+fn puts_of(calls: &[String], type_part: &str) -> Vec<String> {
+    calls
+        .iter()
+        .filter(|c| c.starts_with("PUT ") && c.to_lowercase().contains(&type_part.to_lowercase()))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn create_makes_the_missing_dependents_concurrently_then_the_workspace() {
+    let arm = FakeArm::with_group();
+    let mut tags = Map::new();
+    tags.insert("team".into(), "ml".into());
+    let ws = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            description: Some("d".into()),
+            tags: Some(tags),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+
+    let calls = arm.calls();
+    assert_eq!(calls[0], format!("GET {GROUP}"));
+    assert_eq!(calls[1], format!("GET {WS}"));
+    assert_eq!(calls[2], "GET /subscriptions/s");
+    let writes = arm.writes();
+    assert_eq!(writes.len(), 4, "{writes:?}");
+    assert_eq!(writes[3], format!("PUT {WS}"));
+    assert_eq!(
+        arm.max_in_flight.load(Ordering::SeqCst),
+        3,
+        "the three dependents must be created concurrently"
+    );
+
+    let sa = puts_of(&calls, "Microsoft.Storage/storageAccounts/ws1storage");
+    let kv = puts_of(&calls, "Microsoft.KeyVault/vaults/ws1keyvault");
+    let ai = puts_of(&calls, "Microsoft.Insights/components/ws1insights");
+    assert_eq!((sa.len(), kv.len(), ai.len()), (1, 1, 1), "{calls:?}");
+    let sa_path = sa[0].trim_start_matches("PUT ");
+    let name = sa_path.rsplit('/').next().unwrap();
+    assert_eq!(name.len(), 24);
+    assert!(name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+
+    let sa_body = arm.body(sa_path);
+    assert_eq!(sa_body["location"], "westus");
+    assert_eq!(sa_body["sku"]["name"], "Standard_LRS");
+    assert_eq!(sa_body["kind"], "StorageV2");
+    assert_eq!(sa_body["properties"]["allowBlobPublicAccess"], false);
+    let kv_body = arm.body(kv[0].trim_start_matches("PUT "));
+    assert_eq!(kv_body["properties"]["tenantId"], "tenant-1");
+    assert_eq!(
+        kv_body["properties"]["sku"],
+        json!({"family": "A", "name": "standard"})
+    );
+    let ai_body = arm.body(ai[0].trim_start_matches("PUT "));
+    assert_eq!(ai_body["kind"], "web");
+
+    assert_eq!(ws["location"], "westus");
+    assert_eq!(ws["tags"], json!({"team": "ml"}));
+    assert_eq!(ws["identity"], json!({"type": "SystemAssigned"}));
+    assert_eq!(ws["properties"]["friendlyName"], "ws1");
+    assert_eq!(ws["properties"]["description"], "d");
+    assert_eq!(ws["properties"]["storageAccount"], sa_path);
+    assert_eq!(
+        ws["properties"]["keyVault"],
+        kv[0].trim_start_matches("PUT ")
+    );
+    assert!(ws["properties"].get("containerRegistry").is_none());
+}
+
+#[tokio::test]
+async fn given_dependents_are_checked_first_and_not_created() {
+    let arm = FakeArm::with_group();
+    arm.seed(SA, json!({"id": SA}));
+    let kv = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1";
+    arm.seed(kv, json!({"id": kv}));
+    let ws = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            storage_account: Some(SA.into()),
+            keyvault: Some(kv.into()),
+            location: Some("eastus".into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+    let calls = arm.calls();
+    assert!(calls.contains(&format!("GET {SA}")));
+    assert!(calls.contains(&format!("GET {kv}")));
+    // Given a key vault, no tenant is needed.
+    assert!(!calls.contains(&"GET /subscriptions/s".to_string()));
+    let writes = arm.writes();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(writes[0].contains("Microsoft.Insights/components/ws1insights"));
+    assert_eq!(ws["properties"]["storageAccount"], SA);
+    assert_eq!(ws["properties"]["keyVault"], kv);
+    assert_eq!(ws["location"], "eastus");
+}
+
+#[tokio::test]
+async fn a_missing_given_dependent_stops_everything() {
+    let arm = FakeArm::with_group();
+    let acr =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1";
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            storage_account: Some(SA.into()),
+            container_registry: Some(acr.into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(
+        err.message.contains(&format!("storage_account '{SA}'")),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message.contains("container_registry"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("nothing was created"));
+    assert!(arm.writes().is_empty(), "{:?}", arm.writes());
+}
+
+#[tokio::test]
+async fn missing_group_is_an_error_unless_asked_to_create_it() {
+    let arm = FakeArm::default();
+    arm.seed("/subscriptions/s", json!({"tenantId": "t"}));
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(
+        err.message.contains("create_resource_group=True"),
+        "{}",
+        err.message
+    );
+    assert!(arm.writes().is_empty());
+
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            create_resource_group: true,
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(err.message.contains("pass location"), "{}", err.message);
+    assert!(arm.writes().is_empty());
+
+    let ws = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            create_resource_group: true,
+            location: Some("northeurope".into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+    let writes = arm.writes();
+    assert_eq!(writes[0], format!("PUT {GROUP}"));
+    assert_eq!(arm.body(GROUP)["location"], "northeurope");
+    assert_eq!(ws["location"], "northeurope");
+}
+
+#[tokio::test]
+async fn errors_keep_the_service_details_and_say_what_was_kept() {
+    let arm = FakeArm::default();
+    arm.seed("/subscriptions/s", json!({"tenantId": "t"}));
+    arm.fail("PUT", "/workspaces/", ErrorKind::Http);
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            create_resource_group: true,
+            location: Some("westus".into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status, Some(400));
+    assert!(
+        err.message
+            .ends_with("resource group 'rg', created by this call, was kept"),
+        "{}",
+        err.message
+    );
+    assert!(arm.has(GROUP));
+
+    // A missing group: the service's 404 with a message saying what to do.
+    let arm = FakeArm::default();
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::NotFound, Some(404)));
+    assert!(err.message.contains("create_resource_group=True"));
+}
+
+#[tokio::test]
+async fn an_existing_workspace_is_an_error_unless_exist_ok() {
+    let arm = FakeArm::with_group();
+    arm.seed(WS, json!({"id": WS, "name": "ws1", "properties": {}}));
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Exists);
+    assert!(err.message.contains("exist_ok=True"));
+    let ws = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            exist_ok: true,
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ws["name"], "ws1");
+    assert!(arm.writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_workspace_put_removes_the_dependents_it_created() {
+    let arm = FakeArm::with_group();
+    arm.seed(SA, json!({"id": SA}));
+    arm.fail("PUT", "/workspaces/ws1", ErrorKind::Http);
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            storage_account: Some(SA.into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Http);
+    assert_eq!(err.code.as_deref(), Some("Injected"));
+    assert!(err
+        .message
+        .starts_with("creating workspace 'ws1' failed: injected failure"));
+    assert!(err
+        .message
+        .contains("removed the dependents this call had created"));
+    assert!(
+        err.message.contains("key vault 'ws1keyvault"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("application insights 'ws1insights"));
+    let deletes: Vec<String> = arm
+        .writes()
+        .into_iter()
+        .filter(|c| c.starts_with("DELETE "))
+        .collect();
+    assert_eq!(deletes.len(), 2, "{deletes:?}");
+    // The storage account was given, not created: it stays.
+    assert!(arm.has(SA));
+    assert!(!deletes.iter().any(|d| d.contains("storageAccounts")));
+}
+
+#[tokio::test]
+async fn a_failed_dependent_removes_the_others_and_stops() {
+    let arm = FakeArm::with_group();
+    arm.fail(
+        "PUT",
+        "Microsoft.Storage/storageAccounts",
+        ErrorKind::Exists,
+    );
+    arm.fail("DELETE", "Microsoft.KeyVault", ErrorKind::Authorization);
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Exists);
+    assert!(
+        err.message
+            .starts_with("creating storage account 'ws1storage"),
+        "{}",
+        err.message
+    );
+    assert!(err
+        .message
+        .contains("removed the dependents this call had created: application insights"));
+    assert!(err
+        .message
+        .contains("could not remove (delete them by hand): key vault 'ws1keyvault"));
+    assert!(puts_of(&arm.calls(), "/workspaces/").is_empty());
+}
+
+#[tokio::test]
+async fn tenant_lookup_failure_creates_nothing() {
+    // The subscription cannot be read (404 here).
+    let arm2 = FakeArm::default();
+    arm2.seed(GROUP, json!({"location": "westus"}));
+    let err = flows::workspace_create(&arm2, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(err.message.contains("pass tenant_id"), "{}", err.message);
+    assert!(arm2.writes().is_empty());
+
+    let ws = flows::workspace_create(
+        &arm2,
+        SUB,
+        WorkspaceCreate {
+            tenant_id: Some("given-tenant".into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+    let kv = ws["properties"]["keyVault"].as_str().unwrap().to_string();
+    assert_eq!(arm2.body(&kv)["properties"]["tenantId"], "given-tenant");
+}
+
+#[tokio::test]
+async fn cmk_and_registry_go_into_the_workspace_body() {
+    let arm = FakeArm::with_group();
+    let acr =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1";
+    let cmk = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/cmk";
+    arm.seed(acr, json!({}));
+    arm.seed(cmk, json!({}));
+    let ws = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            container_registry: Some(acr.into()),
+            cmk_keyvault: Some(cmk.into()),
+            resource_cmk_uri: Some("https://cmk.vault.azure.net/keys/k/1".into()),
+            hbi_workspace: true,
+            friendly_name: Some("Friendly".into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ws["properties"]["containerRegistry"], acr);
+    assert_eq!(ws["properties"]["hbiWorkspace"], true);
+    assert_eq!(ws["properties"]["friendlyName"], "Friendly");
+    assert_eq!(ws["properties"]["encryption"]["status"], "Enabled");
+    assert_eq!(
+        ws["properties"]["encryption"]["keyVaultProperties"]["keyVaultArmId"],
+        cmk
+    );
+}
+
+#[tokio::test]
+async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
+    let arm = FakeArm::with_group();
+    let subnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default";
+    let p = WorkspaceCreate {
+        pe_name: Some("pe1".into()),
+        pe_vnet_name: Some("vnet1".into()),
+        pe_resource_group: Some("net".into()),
+        ..create("ws1")
+    };
+    let err = flows::workspace_create(&arm, SUB, p.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(err
+        .message
+        .contains("subnet 'default' of virtual network 'vnet1'"));
+    assert!(arm.writes().is_empty());
+
+    arm.seed(subnet, json!({"id": subnet}));
+    flows::workspace_create(&arm, SUB, p).await.unwrap();
+    let writes = arm.writes();
+    let pe_path =
+        "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe1";
+    assert_eq!(writes.last().unwrap(), &format!("PUT {pe_path}"));
+    assert_eq!(arm.calls().last().unwrap(), &format!("GET {WS}"));
+    let pe = arm.body(pe_path);
+    assert_eq!(pe["properties"]["subnet"]["id"], subnet);
+    let conn = &pe["properties"]["manualPrivateLinkServiceConnections"][0];
+    assert_eq!(conn["properties"]["privateLinkServiceId"], WS);
+}
+
+#[tokio::test]
+async fn invalid_input_sends_no_request() {
+    let arm = FakeArm::with_group();
+    let err = flows::workspace_create(&arm, SUB, create("x"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    let err = flows::group_create(
+        &arm,
+        SUB,
+        GroupCreate {
+            name: "bad name".into(),
+            location: "westus".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    let err = flows::group_show(&arm, "", "rg").await.unwrap_err();
+    assert!(err.message.contains("subscription"));
+    let err = flows::workspace_list(
+        &arm,
+        SUB,
+        WorkspaceList {
+            resource_group: Some("rg.".into()),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(arm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn groups() {
+    let arm = FakeArm::default();
+    let mut tags = Map::new();
+    tags.insert("a".into(), "b".into());
+    let g = flows::group_create(
+        &arm,
+        SUB,
+        GroupCreate {
+            name: "rg".into(),
+            location: "westus".into(),
+            tags: Some(tags),
+            managed_by: Some("/x".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(g["managedBy"], "/x");
+    assert_eq!(arm.calls(), [format!("PUT {GROUP}")]);
+    assert!(flows::group_exists(&arm, SUB, "rg").await.unwrap());
+    assert_eq!(
+        flows::group_show(&arm, SUB, "RG").await.unwrap()["location"],
+        "westus"
+    );
+    assert_eq!(flows::group_list(&arm, SUB).await.unwrap().len(), 1);
+    flows::group_delete(
+        &arm,
+        SUB,
+        GroupDelete {
+            name: "rg".into(),
+            no_wait: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        arm.calls().last().unwrap(),
+        &format!("DELETE(no_wait) {GROUP}")
+    );
+    assert!(!flows::group_exists(&arm, SUB, "rg").await.unwrap());
+}
+
+#[tokio::test]
+async fn update_patches_only_what_was_passed() {
+    let arm = FakeArm::with_group();
+    arm.seed(
+        WS,
+        json!({"id": WS, "tags": {"keep": "me"}, "properties": {"friendlyName": "f"}}),
+    );
+    let base = WorkspaceUpdate {
+        name: "ws1".into(),
+        resource_group: "rg".into(),
+        ..Default::default()
+    };
+    let ws = flows::workspace_update(&arm, SUB, base.clone())
+        .await
+        .unwrap();
+    assert_eq!(ws["tags"]["keep"], "me");
+    assert!(arm.writes().is_empty(), "nothing to change: no PATCH");
+
+    let ws = flows::workspace_update(
+        &arm,
+        SUB,
+        WorkspaceUpdate {
+            description: Some("new".into()),
+            allow_public_access: Some(true),
+            ..base
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(arm.writes(), [format!("PATCH {WS}")]);
+    assert_eq!(ws["tags"]["keep"], "me", "tags are not wiped by omission");
+    assert_eq!(ws["properties"]["description"], "new");
+    assert_eq!(ws["properties"]["publicNetworkAccess"], "Enabled");
+    assert_eq!(ws["properties"]["friendlyName"], "f");
+}
+
+#[tokio::test]
+async fn delete_all_resources_removes_the_registry_too() {
+    let arm = FakeArm::with_group();
+    let kv = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Keyvault/vaults/kv1";
+    let ai = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.insights/components/ai1";
+    let acr =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1";
+    for id in [SA, kv, ai, acr] {
+        arm.seed(id, json!({"id": id}));
+    }
+    arm.seed(
+        WS,
+        json!({"id": WS, "properties": {
+            "storageAccount": SA, "keyVault": kv, "applicationInsights": ai,
+            "containerRegistry": acr}}),
+    );
+    flows::workspace_delete(
+        &arm,
+        SUB,
+        WorkspaceDelete {
+            name: "ws1".into(),
+            resource_group: "rg".into(),
+            all_resources: true,
+            permanently_delete: true,
+            no_wait: true,
+        },
+    )
+    .await
+    .unwrap();
+    let writes = arm.writes();
+    assert_eq!(writes[0], format!("DELETE {WS}?forceToPurge=true"));
+    assert_eq!(writes.len(), 5, "{writes:?}");
+    for id in [SA, kv, ai, acr] {
+        assert!(
+            writes.contains(&format!("DELETE(no_wait) {id}")),
+            "{id}: {writes:?}"
+        );
+        assert!(!arm.has(id));
+    }
+    assert_eq!(arm.max_in_flight.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test]
+async fn delete_plain_and_with_empty_registry() {
+    let arm = FakeArm::with_group();
+    arm.seed(
+        WS,
+        json!({"id": WS, "properties": {"storageAccount": SA, "containerRegistry": ""}}),
+    );
+    arm.seed(SA, json!({}));
+    let p = WorkspaceDelete {
+        name: "ws1".into(),
+        resource_group: "rg".into(),
+        ..Default::default()
+    };
+    flows::workspace_delete(&arm, SUB, p.clone()).await.unwrap();
+    assert_eq!(arm.writes(), [format!("DELETE {WS}")]);
+    assert!(arm.has(SA), "a plain delete keeps the dependents");
+
+    arm.seed(
+        WS,
+        json!({"id": WS, "properties": {"storageAccount": SA, "containerRegistry": ""}}),
+    );
+    arm.fail("DELETE", "storageAccounts", ErrorKind::Authorization);
+    let err = flows::workspace_delete(
+        &arm,
+        SUB,
+        WorkspaceDelete {
+            all_resources: true,
+            ..p
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Authorization);
+    assert!(err
+        .message
+        .contains("was deleted, but not all of its resources: storage account 'given'"));
+}
+
+#[tokio::test]
+async fn list_by_group_and_subscription() {
+    let arm = FakeArm::with_group();
+    arm.seed(WS, json!({"id": WS}));
+    let by_group = flows::workspace_list(
+        &arm,
+        SUB,
+        WorkspaceList {
+            resource_group: Some("rg".into()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_group.len(), 1);
+    flows::workspace_list(&arm, SUB, WorkspaceList::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        arm.calls().last().unwrap(),
+        "GET /subscriptions/s/providers/Microsoft.MachineLearningServices/workspaces"
+    );
+    let shown = flows::workspace_show(
+        &arm,
+        SUB,
+        WorkspaceRef {
+            name: "ws1".into(),
+            resource_group: "rg".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(shown["id"], WS);
+}
