@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde_json::Value;
@@ -20,6 +20,7 @@ pub const TOKEN: &str = "test-token-value";
 #[derive(Debug, Clone)]
 pub struct Req {
     pub method: Method,
+    pub version: Version,
     pub path: String,
     pub query: String,
     pub headers: HeaderMap,
@@ -73,6 +74,7 @@ impl Mock {
 async fn dispatch(
     State(st): State<St>,
     method: Method,
+    version: Version,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -81,6 +83,7 @@ async fn dispatch(
         let mut log = st.log.lock().unwrap();
         let req = Req {
             method,
+            version,
             path: uri.path().to_string(),
             query: uri.query().unwrap_or("").to_string(),
             headers,
@@ -95,18 +98,52 @@ async fn dispatch(
     (st.handler)(&req)
 }
 
-pub async fn mock(handler: impl Fn(&Req) -> Response + Send + Sync + 'static) -> Mock {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
+fn app(
+    base: &str,
+    handler: impl Fn(&Req) -> Response + Send + Sync + 'static,
+) -> (Router, Arc<Mutex<Vec<Req>>>) {
     let log = Arc::new(Mutex::new(Vec::new()));
     let st = St {
         handler: Arc::new(handler),
         log: log.clone(),
-        base: base.clone(),
+        base: base.to_string(),
     };
-    let app = Router::new().fallback(dispatch).with_state(st);
+    (Router::new().fallback(dispatch).with_state(st), log)
+}
+
+pub async fn mock(handler: impl Fn(&Req) -> Response + Send + Sync + 'static) -> Mock {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (router, log) = app(&base, handler);
     tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
+        axum::serve(listener, router).await.unwrap();
+    });
+    Mock { base, log }
+}
+
+/// Like [`mock`] but over TLS with the given leaf certificate chain and key (PEM), reached
+/// as `https://localhost:{port}`.
+pub async fn mock_tls(
+    cert_pem: &str,
+    key_pem: &str,
+    handler: impl Fn(&Req) -> Response + Send + Sync + 'static,
+) -> Mock {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!(
+        "https://localhost:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let (router, log) = app(&base, handler);
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
+        cert_pem.as_bytes().to_vec(),
+        key_pem.as_bytes().to_vec(),
+    )
+    .await
+    .unwrap();
+    let server = axum_server::from_tcp_rustls(listener, tls).unwrap();
+    tokio::spawn(async move {
+        server.serve(router.into_make_service()).await.unwrap();
     });
     Mock { base, log }
 }
