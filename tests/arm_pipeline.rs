@@ -386,3 +386,62 @@ async fn debug_output_has_no_token() {
     assert!(debug.contains("127.0.0.1"), "{debug}");
     assert!(!debug.contains(TOKEN), "{debug}");
 }
+
+/// A raw server whose first connection is dropped without an answer; later ones get a 200.
+async fn flaky_server() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let connections = Arc::new(AtomicUsize::new(0));
+    let c = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                drop(sock);
+                continue;
+            }
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let n = sock.read(&mut chunk).await.unwrap();
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let body = br#"{"ok":true}"#;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                sock.write_all(head.as_bytes()).await.unwrap();
+                sock.write_all(body).await.unwrap();
+            });
+        }
+    });
+    (base, connections)
+}
+
+#[tokio::test]
+async fn dropped_connection_is_retried_for_get_but_not_for_post() {
+    use std::sync::atomic::Ordering;
+    let (base, connections) = flaky_server().await;
+    let arm = client(&base);
+    assert_eq!(
+        arm.get("/subscriptions/s", V).await.unwrap(),
+        json!({"ok": true})
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+
+    let (base, connections) = flaky_server().await;
+    let arm = client(&base);
+    let err = arm
+        .post("/subscriptions/s/x/y/action", V, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Transport);
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+}

@@ -88,6 +88,31 @@ impl StaticTokenCredential {
         }
     }
 
+    /// A JWT-shaped token (`header.payload.signature`, as Entra ID and the emulator issue),
+    /// its expiry read from the `exp` claim. The signature is not checked: the service does.
+    pub fn from_jwt(token: impl Into<String>) -> crate::Result<Self> {
+        use base64::Engine as _;
+        let token = token.into();
+        let bad = |why: &str| Error::validation(format!("the token is not a usable JWT: {why}"));
+        let mut parts = token.split('.');
+        let payload = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(_), Some(p), Some(_), None) => p,
+            _ => return Err(bad("expected three dot-separated parts")),
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| bad("the payload is not base64url"))?;
+        let claims: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| bad("the payload is not JSON"))?;
+        let exp = claims
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| bad("no numeric 'exp' claim"))?;
+        let expires_on =
+            OffsetDateTime::from_unix_timestamp(exp).map_err(|_| bad("'exp' is out of range"))?;
+        Ok(Self::new(token, expires_on))
+    }
+
     pub fn expires_on(&self) -> OffsetDateTime {
         self.token.expires_on
     }
@@ -200,6 +225,30 @@ mod tests {
         let err = map_credential_error(old.get_token(&["x"], None).await.unwrap_err());
         assert_eq!(err.kind, ErrorKind::Authentication);
         assert!(err.message.contains("expired"));
+    }
+
+    #[test]
+    fn static_token_from_jwt_reads_exp() {
+        use base64::Engine as _;
+        let enc = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let jwt = format!(
+            "{}.{}.sig",
+            enc(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            enc(serde_json::json!({"aud": "https://management.azure.com/", "exp": 2_000_000_000}))
+        );
+        let c = StaticTokenCredential::from_jwt(jwt.clone()).unwrap();
+        assert_eq!(c.expires_on().unix_timestamp(), 2_000_000_000);
+        for bad in [
+            "abc",
+            "a.b",
+            "a.!!!.c",
+            &format!("a.{}.c", enc(serde_json::json!({}))),
+        ] {
+            let err = StaticTokenCredential::from_jwt(bad).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
+        }
     }
 
     #[test]
