@@ -514,3 +514,104 @@ async fn polls_are_retried_on_transient_errors() {
     assert_eq!(arm.put(WS, V, &json!({})).await.unwrap()["name"], "w");
     assert_eq!(server.count(), 4);
 }
+
+#[tokio::test]
+async fn async_operation_answering_202_without_body_is_still_running() {
+    let server = mock(|r| match (r.method.as_str(), r.n) {
+        ("PUT", _) => reply(
+            202,
+            &[("Azure-AsyncOperation", &format!("{}{OP}", r.base))],
+            None,
+        ),
+        (_, 1) => reply(202, &[], None),
+        (_, 2) => reply(200, &[], Some(json!({"status": "Succeeded"}))),
+        _ => reply(200, &[], Some(json!({"name": "w"}))),
+    })
+    .await;
+    let arm = client(&server.base);
+    assert_eq!(arm.put(WS, V, &json!({})).await.unwrap()["name"], "w");
+    assert_eq!(server.count(), 4);
+}
+
+#[tokio::test]
+async fn async_operation_without_status_is_an_error() {
+    let server = mock(|r| match r.method.as_str() {
+        "PUT" => reply(
+            202,
+            &[("Azure-AsyncOperation", &format!("{}{OP}", r.base))],
+            None,
+        ),
+        _ => reply(200, &[], Some(json!({"percentComplete": 10}))),
+    })
+    .await;
+    let arm = client(&server.base);
+    let err = arm.put(WS, V, &json!({})).await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Transport);
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn post_with_async_operation_and_location_reads_the_result_from_location() {
+    let server = mock(|r| match (r.method.as_str(), r.path.as_str()) {
+        ("POST", _) => reply(
+            202,
+            &[
+                ("Azure-AsyncOperation", &format!("{}{OP}", r.base)),
+                ("Location", &format!("{}/result", r.base)),
+            ],
+            None,
+        ),
+        ("GET", OP) => reply(200, &[], Some(json!({"status": "Succeeded"}))),
+        ("GET", "/result") => reply(200, &[], Some(json!({"keys": 1}))),
+        _ => reply(500, &[], None),
+    })
+    .await;
+    let arm = client(&server.base);
+    let got = arm.post(&format!("{WS}/listKeys"), V, None).await.unwrap();
+    assert_eq!(got, Some(json!({"keys": 1})));
+    assert_eq!(
+        server.trace(),
+        [
+            format!("POST {WS}/listKeys"),
+            format!("GET {OP}"),
+            "GET /result".to_string()
+        ]
+    );
+}
+
+#[tokio::test]
+async fn delete_with_deleting_state_polls_until_gone() {
+    let server = mock(|r| match (r.method.as_str(), r.n) {
+        ("DELETE", _) => reply(
+            200,
+            &[],
+            Some(json!({"properties": {"provisioningState": "Deleting"}})),
+        ),
+        (_, 1) => reply(
+            200,
+            &[],
+            Some(json!({"properties": {"provisioningState": "Deleting"}})),
+        ),
+        _ => reply(404, &[], None),
+    })
+    .await;
+    let arm = client(&server.base);
+    arm.delete(WS, V, false).await.unwrap();
+    assert_eq!(server.count(), 3);
+}
+
+#[tokio::test]
+async fn post_with_plain_200_returns_body_and_204_returns_none() {
+    let server = mock(|r| match r.path.as_str() {
+        "/a/listKeys" => reply(200, &[], Some(json!({"userStorageKey": "k"}))),
+        _ => reply(204, &[], None),
+    })
+    .await;
+    let arm = client(&server.base);
+    assert_eq!(
+        arm.post("/a/listKeys", V, None).await.unwrap(),
+        Some(json!({"userStorageKey": "k"}))
+    );
+    assert_eq!(arm.post("/a/resyncKeys", V, None).await.unwrap(), None);
+    assert_eq!(server.count(), 2);
+}

@@ -304,6 +304,8 @@ async fn bad_paths_are_refused_before_any_request() {
         "/subscriptions/s/%2e%2e/t",
         "/subscriptions//resourceGroups/g",
         "/subscriptions/s/resourceGroups/a b",
+        "/subscriptions/s/resourceGroups/a\\..\\b",
+        "/subscriptions/s?$filter=x#frag",
     ] {
         let err = arm.get(path, V).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Validation, "{path}");

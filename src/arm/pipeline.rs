@@ -213,7 +213,11 @@ impl Pipeline {
                 )));
             }
         }
-        if p.chars().any(|c| c.is_control() || c == ' ' || c == '#') {
+        // A backslash counts as '/' to the URL parser; '#' would start a fragment.
+        if path
+            .chars()
+            .any(|c| c.is_control() || c == ' ' || c == '#' || c == '\\')
+        {
             return Err(Error::validation(format!(
                 "request path has characters that must be encoded: {path:?}"
             )));

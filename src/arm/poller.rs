@@ -107,16 +107,18 @@ pub(crate) async fn wait(
         loop {
             tokio::time::sleep(delay).await;
             let r = p.send(Method::GET, op_url.clone(), None).await?;
-            let status = r
-                .body
-                .get("status")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    Error::transport(format!(
-                        "the operation status for {what} has no 'status' field"
-                    ))
-                    .with_status(r.status)
-                })?;
+            let status = r.body.get("status").and_then(Value::as_str);
+            // Some services answer 202 with no body while the operation runs.
+            let status = match status {
+                None if r.status == 202 => Some("InProgress"),
+                s => s,
+            };
+            let status = status.ok_or_else(|| {
+                Error::transport(format!(
+                    "the operation status for {what} has no 'status' field"
+                ))
+                .with_status(r.status)
+            })?;
             match state_of(status) {
                 State::Running => delay = poll_delay(p, &r.headers),
                 State::Succeeded => break,
