@@ -19,7 +19,38 @@ struct Entry {
     refresh_at: OffsetDateTime,
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Entry>>>;
+/// One scope set: the token behind a plain lock for cheap reads, and an async lock that
+/// whoever refreshes holds across the request to the authority.
+#[derive(Default)]
+struct SlotState {
+    entry: Mutex<Option<Entry>>,
+    refresh: tokio::sync::Mutex<()>,
+}
+
+type Slot = Arc<SlotState>;
+
+impl SlotState {
+    fn fresh(&self, now: OffsetDateTime) -> Option<AccessToken> {
+        let entry = self.entry.lock().unwrap_or_else(|e| e.into_inner());
+        entry
+            .as_ref()
+            .filter(|e| now < e.refresh_at && now < e.token.expires_on)
+            .map(|e| e.token.clone())
+    }
+
+    fn usable(&self, now: OffsetDateTime) -> Option<AccessToken> {
+        let entry = self.entry.lock().unwrap_or_else(|e| e.into_inner());
+        entry
+            .as_ref()
+            .filter(|e| now < e.token.expires_on)
+            .map(|e| e.token.clone())
+    }
+
+    fn store(&self, token: AccessToken, refresh_at: OffsetDateTime) {
+        let mut entry = self.entry.lock().unwrap_or_else(|e| e.into_inner());
+        *entry = Some(Entry { token, refresh_at });
+    }
+}
 
 /// Caching wrapper used by every credential azml builds.
 pub struct Cached<C> {
@@ -78,32 +109,30 @@ impl<C: TokenCredential> TokenCredential for Cached<C> {
         options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
         let slot = self.slot(scopes);
-        // Held across the fetch: concurrent callers for the same scopes wait for this one
-        // refresh and then read its result, instead of each asking the authority.
-        let mut entry = slot.lock().await;
+        if let Some(token) = slot.fresh((self.clock)()) {
+            return Ok(token);
+        }
+        // Concurrent callers for the same scopes queue here; the first refreshes, the others
+        // then find its token on the second look instead of each asking the authority.
+        let _refreshing = slot.refresh.lock().await;
         let now = (self.clock)();
-        if let Some(e) = entry.as_ref() {
-            if now < e.refresh_at && now < e.token.expires_on {
-                return Ok(e.token.clone());
-            }
+        if let Some(token) = slot.fresh(now) {
+            return Ok(token);
         }
         match self.inner.get_token(scopes, options).await {
             Ok(token) => {
                 let now = (self.clock)();
-                *entry = Some(Entry {
-                    refresh_at: refresh_at(now, token.expires_on),
-                    token: token.clone(),
-                });
+                slot.store(token.clone(), refresh_at(now, token.expires_on));
                 Ok(token)
             }
-            Err(err) => match entry.as_ref() {
-                // An early refresh failed but the token we hold still works: use it, and try
-                // again on the next call.
-                Some(e) if now < e.token.expires_on => {
+            // An early refresh failed but the token we hold still works: use it, and try
+            // again on the next call.
+            Err(err) => match slot.usable(now) {
+                Some(token) => {
                     tracing::warn!("token refresh failed, using the cached token until it expires");
-                    Ok(e.token.clone())
+                    Ok(token)
                 }
-                _ => Err(err),
+                None => Err(err),
             },
         }
     }
