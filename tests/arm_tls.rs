@@ -52,6 +52,10 @@ fn write_temp(name: &str, text: &str) -> PathBuf {
     path
 }
 
+fn remove_temp(path: &std::path::Path) {
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
 #[tokio::test]
 async fn https_with_extra_ca_and_http2() {
     let pki = pki();
@@ -61,7 +65,10 @@ async fn https_with_extra_ca_and_http2() {
     .await;
     let mut cfg = config(&server.base);
     cfg.ca_file = Some(write_temp("ca.pem", &pki.ca_pem));
+    let ca = cfg.ca_file.clone().unwrap();
     let arm = client_with(cfg, fast_retry());
+    // The CA is read when the client is built.
+    remove_temp(&ca);
     assert_eq!(
         arm.get("/subscriptions/s", "2022-12-01").await.unwrap()["tls"],
         true
@@ -96,8 +103,9 @@ async fn unreadable_or_bad_ca_file_is_a_validation_error() {
     let err = ArmClient::new(cfg.clone(), credential()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Validation);
     cfg.ca_file = Some(write_temp("junk.pem", "not a certificate"));
-    let err = ArmClient::new(cfg, credential()).unwrap_err();
+    let err = ArmClient::new(cfg.clone(), credential()).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Validation);
+    remove_temp(cfg.ca_file.as_ref().unwrap());
 }
 
 #[tokio::test]
