@@ -122,6 +122,7 @@ async fn token_endpoint_over_tls_with_ca_file() {
     let ca = write_temp("ca.pem", &pki.ca_pem);
     let cred =
         _azml::auth::client_secret(&tokens.base, "t", "app", "secret-value", Some(&ca)).unwrap();
+    remove_temp(&ca);
     let tok = cred
         .get_token(&["https://management.azure.com/.default"], None)
         .await
