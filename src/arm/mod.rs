@@ -2,6 +2,16 @@
 //! operation poller; pagination; resource ids.
 //!
 //! INTERFACE CONTRACT (used by `ops` and `python`; bodies filled in by the arm work).
+//!
+//! Guarantees the callers can rely on:
+//! - the bearer token, and any request at all, go only to the configured endpoint's scheme,
+//!   host and port: polling URLs and `nextLink`s elsewhere are refused with
+//!   [`ErrorKind::Transport`], redirects are not followed;
+//! - plain `http` is accepted only for loopback endpoints (emulators);
+//! - a malformed path or api-version is an [`ErrorKind::Validation`] error before any request;
+//! - GET, HEAD, PUT, PATCH and DELETE are retried on 408/429/5xx and connection errors per
+//!   [`RetryPolicy`]; POST never is;
+//! - errors carry status, ARM `error.code`, message and `x-ms-request-id`.
 
 pub mod api_versions;
 pub(crate) mod pipeline;
