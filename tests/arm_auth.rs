@@ -103,9 +103,9 @@ async fn concurrent_callers_share_one_token_request() {
 
 #[tokio::test]
 async fn short_lived_token_is_refreshed_once_it_nears_expiry() {
-    // expires_in=2 is well inside the 5-minute window: the cache refreshes it after half its
+    // expires_in=4 is well inside the 5-minute window: the cache refreshes it after half its
     // life rather than on every call.
-    let server = token_server(2, Duration::ZERO).await;
+    let server = token_server(4, Duration::ZERO).await;
     let cred = client_secret(&server.base, "tenant-1", "app-id", SECRET, None).unwrap();
     assert_eq!(
         cred.get_token(&[SCOPE], None).await.unwrap().token.secret(),
@@ -116,7 +116,7 @@ async fn short_lived_token_is_refreshed_once_it_nears_expiry() {
         "token-0"
     );
     assert_eq!(server.count(), 1);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
         cred.get_token(&[SCOPE], None).await.unwrap().token.secret(),
         "token-1"
