@@ -2,18 +2,39 @@
 //! operation poller; pagination; resource ids.
 //!
 //! INTERFACE CONTRACT (used by `ops` and `python`; bodies filled in by the arm work).
+//!
+//! Guarantees the callers can rely on:
+//! - the bearer token, and any request at all, go only to the configured endpoint's scheme,
+//!   host and port: polling URLs and `nextLink`s elsewhere are refused with
+//!   [`ErrorKind::Transport`], redirects are not followed;
+//! - plain `http` is accepted only for loopback endpoints (emulators);
+//! - a malformed path or api-version is an [`ErrorKind::Validation`] error before any request;
+//! - GET, HEAD, PUT, PATCH and DELETE are retried on 408/429/5xx and connection errors per
+//!   [`RetryPolicy`]; POST never is;
+//! - errors carry status, ARM `error.code`, message and `x-ms-request-id`.
 
 pub mod api_versions;
+pub(crate) mod pipeline;
+mod poller;
 pub mod resource_id;
+pub mod retry;
+
+pub use pipeline::{kind_for_status, ArmResponse};
+pub use resource_id::{encode_segment, ResourceId};
+pub use retry::RetryPolicy;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
+use reqwest::header::HeaderValue;
+use reqwest::Method;
 use serde_json::Value;
 
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use pipeline::{Origin, Pipeline};
+use poller::Verb;
 
 /// How to reach ARM.
 #[derive(Debug, Clone)]
@@ -53,58 +74,207 @@ impl ArmConfig {
 /// One pooled HTTP client bound to one ARM endpoint and one credential. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct ArmClient {
-    _inner: Arc<()>,
+    inner: Arc<Pipeline>,
 }
 
 impl ArmClient {
-    pub fn new(_config: ArmConfig, _credential: Arc<dyn TokenCredential>) -> Result<Self> {
-        todo!()
+    pub fn new(config: ArmConfig, credential: Arc<dyn TokenCredential>) -> Result<Self> {
+        Self::with_retry_policy(config, credential, RetryPolicy::default())
+    }
+
+    /// Like [`ArmClient::new`] with a chosen retry policy (tests use short waits).
+    pub fn with_retry_policy(
+        mut config: ArmConfig,
+        credential: Arc<dyn TokenCredential>,
+        retry: RetryPolicy,
+    ) -> Result<Self> {
+        config.endpoint = config.endpoint.trim_end_matches('/').to_string();
+        let endpoint = pipeline::parse_endpoint("ARM endpoint", &config.endpoint)?;
+        if endpoint.path() != "/" {
+            return Err(Error::validation(format!(
+                "ARM endpoint {:?} must not have a path",
+                config.endpoint
+            )));
+        }
+        if config.scope.trim().is_empty() {
+            return Err(Error::validation("the token scope must not be empty"));
+        }
+        if retry.max_attempts == 0 {
+            return Err(Error::validation("retry max_attempts must be at least 1"));
+        }
+        let mut ua = format!(
+            "azml/{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS
+        );
+        if let Some(suffix) = config.user_agent_suffix.as_deref().map(str::trim) {
+            if !suffix.is_empty() {
+                ua.push(' ');
+                ua.push_str(suffix);
+            }
+        }
+        let user_agent = HeaderValue::from_str(&ua).map_err(|_| {
+            Error::validation("the User-Agent suffix has characters not allowed in a header")
+        })?;
+        let http = pipeline::build_http_client(
+            config.connect_timeout,
+            config.read_timeout,
+            config.ca_file.as_deref(),
+        )?;
+        Ok(ArmClient {
+            inner: Arc::new(Pipeline {
+                origin: Origin::of(&endpoint),
+                endpoint,
+                config,
+                credential,
+                http,
+                retry,
+                user_agent,
+            }),
+        })
     }
 
     /// The configured endpoint, without trailing `/`.
     pub fn endpoint(&self) -> &str {
-        todo!()
+        &self.inner.config.endpoint
+    }
+
+    pub fn config(&self) -> &ArmConfig {
+        &self.inner.config
+    }
+
+    /// One request with retries and typed errors but no long-running-operation handling:
+    /// for callers that need the status or headers (e.g. `--no-wait` creates).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse> {
+        let url = self.inner.url_for(path, api_version)?;
+        self.inner.send(method, url, body).await
     }
 
     /// GET `path` (starting with `/`, segments already encoded) → the JSON body.
-    pub async fn get(&self, _path: &str, _api_version: &str) -> Result<Value> {
-        todo!()
+    pub async fn get(&self, path: &str, api_version: &str) -> Result<Value> {
+        Ok(self
+            .request(Method::GET, path, api_version, None)
+            .await?
+            .body)
     }
 
     /// HEAD `path` → true on 2xx, false on 404.
-    pub async fn exists(&self, _path: &str, _api_version: &str) -> Result<bool> {
-        todo!()
+    pub async fn exists(&self, path: &str, api_version: &str) -> Result<bool> {
+        match self.request(Method::HEAD, path, api_version, None).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// GET a collection and follow every `nextLink`; returns all items of `value`.
-    pub async fn list(&self, _path: &str, _api_version: &str) -> Result<Vec<Value>> {
-        todo!()
+    pub async fn list(&self, path: &str, api_version: &str) -> Result<Vec<Value>> {
+        let mut url = self.inner.url_for(path, api_version)?;
+        let mut items = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let page = self.inner.send(Method::GET, url.clone(), None).await?.body;
+            match page.get("value") {
+                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
+                None | Some(Value::Null) => {}
+                Some(_) => {
+                    return Err(Error::transport(format!(
+                        "GET {}: 'value' of the page is not an array",
+                        url.path()
+                    )))
+                }
+            }
+            let next = match page.get("nextLink").and_then(Value::as_str) {
+                Some(n) if !n.trim().is_empty() => n,
+                _ => return Ok(items),
+            };
+            url = self.inner.service_url("nextLink", next)?;
+            if !url.query_pairs().any(|(k, _)| k == "api-version") && !api_version.is_empty() {
+                url.query_pairs_mut()
+                    .append_pair("api-version", api_version);
+            }
+            // A service that hands back a page already seen would keep us here forever.
+            if !seen.insert(url.to_string()) {
+                return Err(Error::transport(format!(
+                    "GET {}: the service repeated a nextLink",
+                    url.path()
+                )));
+            }
+        }
     }
 
     /// PUT and, if the service answers with a long-running operation, wait for it;
     /// returns the final resource body (a GET of the resource after the operation).
-    pub async fn put(&self, _path: &str, _api_version: &str, _body: &Value) -> Result<Value> {
-        todo!()
+    pub async fn put(&self, path: &str, api_version: &str, body: &Value) -> Result<Value> {
+        self.write(Method::PUT, Verb::Put, path, api_version, Some(body))
+            .await
     }
 
     /// PATCH, same long-running handling as [`ArmClient::put`].
-    pub async fn patch(&self, _path: &str, _api_version: &str, _body: &Value) -> Result<Value> {
-        todo!()
+    pub async fn patch(&self, path: &str, api_version: &str, body: &Value) -> Result<Value> {
+        self.write(Method::PATCH, Verb::Patch, path, api_version, Some(body))
+            .await
     }
 
     /// DELETE and wait for the operation unless `no_wait`. 404 and 204 count as done.
-    pub async fn delete(&self, _path: &str, _api_version: &str, _no_wait: bool) -> Result<()> {
-        todo!()
+    pub async fn delete(&self, path: &str, api_version: &str, no_wait: bool) -> Result<()> {
+        let url = self.inner.url_for(path, api_version)?;
+        let initial = match self.inner.send(Method::DELETE, url.clone(), None).await {
+            Ok(r) => r,
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        if no_wait {
+            return Ok(());
+        }
+        self.wait(Verb::Delete, &url, initial).await.map(drop)
     }
 
     /// POST an action (`listKeys`, `resyncKeys`, `diagnose` …) and wait for it if it is
     /// long-running; returns the final body if there is one.
     pub async fn post(
         &self,
-        _path: &str,
-        _api_version: &str,
-        _body: Option<&Value>,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
     ) -> Result<Option<Value>> {
-        todo!()
+        let v = self
+            .write(Method::POST, Verb::Post, path, api_version, body)
+            .await?;
+        Ok(if v.is_null() { None } else { Some(v) })
+    }
+
+    async fn write(
+        &self,
+        method: Method,
+        verb: Verb,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
+        let url = self.inner.url_for(path, api_version)?;
+        let initial = self.inner.send(method, url.clone(), body).await?;
+        self.wait(verb, &url, initial).await
+    }
+
+    async fn wait(&self, verb: Verb, url: &url::Url, initial: ArmResponse) -> Result<Value> {
+        let limit = self.inner.config.lro_timeout;
+        match tokio::time::timeout(limit, poller::wait(&self.inner, verb, url, initial)).await {
+            Ok(r) => r,
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "the operation on {} did not finish within {} s",
+                    url.path(),
+                    limit.as_secs_f64()
+                ),
+            )),
+        }
     }
 }

@@ -3,19 +3,259 @@
 //!
 //! INTERFACE CONTRACT (bodies filled in by the arm/auth work).
 
+pub mod cache;
+mod client_secret;
+
+use std::fmt;
 use std::sync::Arc;
 
-use azure_core::credentials::TokenCredential;
+use azure_core::credentials::{AccessToken, TokenCredential, TokenRequestOptions};
+use time::OffsetDateTime;
+
+use crate::error::{Error, ErrorKind};
+
+pub use cache::Cached;
+pub use client_secret::ClientSecretCredential;
+
+/// The public cloud's authority host, used when `AZURE_AUTHORITY_HOST` is not set.
+pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 
 /// Client-credentials grant with a client secret against an Entra ID style authority
 /// (`{authority}/{tenant}/oauth2/v2.0/token`). Our own rather than azure_identity's because
 /// azure_identity refuses a non-https authority, and the emulator serves plain HTTP by default.
 pub fn client_secret(
-    _authority: &str,
-    _tenant_id: &str,
-    _client_id: &str,
-    _client_secret: &str,
-    _ca_file: Option<&std::path::Path>,
+    authority: &str,
+    tenant_id: &str,
+    client_id: &str,
+    client_secret: &str,
+    ca_file: Option<&std::path::Path>,
 ) -> crate::Result<Arc<dyn TokenCredential>> {
-    todo!()
+    let cred =
+        ClientSecretCredential::new(authority, tenant_id, client_id, client_secret, ca_file)?;
+    Ok(Arc::new(Cached::new(cred)))
+}
+
+/// A credential from the environment, like azure_identity's `EnvironmentCredential` (client
+/// secret only for now): `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`,
+/// optional `AZURE_AUTHORITY_HOST` (default [`DEFAULT_AUTHORITY_HOST`]) and `AZML_CA_FILE`.
+pub fn from_env() -> crate::Result<Arc<dyn TokenCredential>> {
+    from_env_with(|name| std::env::var(name).ok())
+}
+
+/// [`from_env`] reading variables through `lookup` (tests pass a map instead of mutating the
+/// process environment).
+pub fn from_env_with(
+    lookup: impl Fn(&str) -> Option<String>,
+) -> crate::Result<Arc<dyn TokenCredential>> {
+    let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+    let required = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"];
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|n| get(n).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Authentication,
+            format!(
+                "EnvironmentCredential: missing environment variable(s) {}; client secret \
+                 authentication needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let authority = get("AZURE_AUTHORITY_HOST").unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.into());
+    let ca_file = get("AZML_CA_FILE").map(std::path::PathBuf::from);
+    client_secret(
+        authority.trim(),
+        get("AZURE_TENANT_ID").unwrap_or_default().trim(),
+        get("AZURE_CLIENT_ID").unwrap_or_default().trim(),
+        &get("AZURE_CLIENT_SECRET").unwrap_or_default(),
+        ca_file.as_deref(),
+    )
+}
+
+/// A fixed token with a fixed expiry, e.g. one the emulator issued.
+#[derive(Clone)]
+pub struct StaticTokenCredential {
+    token: AccessToken,
+}
+
+impl StaticTokenCredential {
+    pub fn new(token: impl Into<String>, expires_on: OffsetDateTime) -> Self {
+        StaticTokenCredential {
+            token: AccessToken::new(token.into(), expires_on),
+        }
+    }
+
+    /// A JWT-shaped token (`header.payload.signature`, as Entra ID and the emulator issue),
+    /// its expiry read from the `exp` claim. The signature is not checked: the service does.
+    pub fn from_jwt(token: impl Into<String>) -> crate::Result<Self> {
+        use base64::Engine as _;
+        let token = token.into();
+        let bad = |why: &str| Error::validation(format!("the token is not a usable JWT: {why}"));
+        let mut parts = token.split('.');
+        let payload = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(_), Some(p), Some(_), None) => p,
+            _ => return Err(bad("expected three dot-separated parts")),
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| bad("the payload is not base64url"))?;
+        let claims: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|_| bad("the payload is not JSON"))?;
+        let exp = claims
+            .get("exp")
+            .and_then(serde_json::Value::as_i64)
+            .ok_or_else(|| bad("no numeric 'exp' claim"))?;
+        let expires_on =
+            OffsetDateTime::from_unix_timestamp(exp).map_err(|_| bad("'exp' is out of range"))?;
+        Ok(Self::new(token, expires_on))
+    }
+
+    pub fn expires_on(&self) -> OffsetDateTime {
+        self.token.expires_on
+    }
+}
+
+impl fmt::Debug for StaticTokenCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticTokenCredential")
+            .field("token", &"<redacted>")
+            .field("expires_on", &self.token.expires_on)
+            .finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for StaticTokenCredential {
+    async fn get_token(
+        &self,
+        _scopes: &[&str],
+        _options: Option<TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<AccessToken> {
+        if OffsetDateTime::now_utc() >= self.token.expires_on {
+            return Err(to_azure_error(Error::new(
+                ErrorKind::Authentication,
+                format!(
+                    "the static token expired at {}; get a new one",
+                    self.token.expires_on
+                ),
+            )));
+        }
+        Ok(self.token.clone())
+    }
+}
+
+/// Wraps our error so it survives the trip through `TokenCredential` intact
+/// ([`map_credential_error`] unwraps it again).
+pub(crate) fn to_azure_error(err: Error) -> azure_core::Error {
+    azure_core::Error::new(azure_core::error::ErrorKind::Credential, err)
+}
+
+/// Maps a credential's `azure_core::Error` to an [`ErrorKind::Authentication`] error. Our own
+/// credentials' errors come back with their status, code and message; others keep only their
+/// display text, which azure_core and azure_identity keep free of secrets.
+pub fn map_credential_error(err: azure_core::Error) -> Error {
+    if let Some(ours) = err.downcast_ref::<Error>() {
+        let mut e = ours.clone();
+        e.kind = ErrorKind::Authentication;
+        return e;
+    }
+    Error::new(
+        ErrorKind::Authentication,
+        format!("could not get an access token: {err}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn from_env_lists_missing_variables() {
+        let vars: HashMap<&str, &str> = HashMap::from([("AZURE_CLIENT_ID", "app")]);
+        let err = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Authentication);
+        assert!(
+            err.message.contains("AZURE_TENANT_ID, AZURE_CLIENT_SECRET"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn from_env_builds_a_credential_without_sending_anything() {
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_SECRET", "hunter2-secret"),
+            ("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9/"),
+        ]);
+        let cred = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap();
+        let debug = format!("{cred:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("app"), "{debug}");
+    }
+
+    #[test]
+    fn from_env_rejects_plain_http_to_a_remote_authority() {
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_SECRET", "s3cr3t"),
+            ("AZURE_AUTHORITY_HOST", "http://login.example.com"),
+        ]);
+        let err = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert!(!err.message.contains("s3cr3t"));
+    }
+
+    #[tokio::test]
+    async fn static_token() {
+        let exp = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let c = StaticTokenCredential::new("abc.def.ghi", exp);
+        assert!(!format!("{c:?}").contains("abc.def"));
+        let t = c.get_token(&["x"], None).await.unwrap();
+        assert_eq!(t.token.secret(), "abc.def.ghi");
+        let old = StaticTokenCredential::new(
+            "abc",
+            OffsetDateTime::now_utc() - time::Duration::minutes(1),
+        );
+        let err = map_credential_error(old.get_token(&["x"], None).await.unwrap_err());
+        assert_eq!(err.kind, ErrorKind::Authentication);
+        assert!(err.message.contains("expired"));
+    }
+
+    #[test]
+    fn static_token_from_jwt_reads_exp() {
+        use base64::Engine as _;
+        let enc = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let jwt = format!(
+            "{}.{}.sig",
+            enc(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            enc(serde_json::json!({"aud": "https://management.azure.com/", "exp": 2_000_000_000}))
+        );
+        let c = StaticTokenCredential::from_jwt(jwt.clone()).unwrap();
+        assert_eq!(c.expires_on().unix_timestamp(), 2_000_000_000);
+        for bad in [
+            "abc",
+            "a.b",
+            "a.!!!.c",
+            &format!("a.{}.c", enc(serde_json::json!({}))),
+        ] {
+            let err = StaticTokenCredential::from_jwt(bad).unwrap_err();
+            assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
+        }
+    }
+
+    #[test]
+    fn maps_foreign_errors_to_authentication() {
+        let e = azure_core::Error::with_message(azure_core::error::ErrorKind::Io, "boom");
+        let mapped = map_credential_error(e);
+        assert_eq!(mapped.kind, ErrorKind::Authentication);
+        assert!(mapped.message.contains("boom"));
+    }
 }

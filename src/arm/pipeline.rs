@@ -1,0 +1,441 @@
+//! One request through the pipeline: origin check → bearer token → headers → send → retry →
+//! typed error. Everything that leaves the process for ARM goes through [`Pipeline::send`].
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use azure_core::credentials::TokenCredential;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+use super::retry::{Decision, RetryPolicy};
+use super::ArmConfig;
+use crate::error::{Error, ErrorKind, Result};
+
+/// A successful (2xx) response, body parsed (`Null` when empty).
+#[derive(Debug, Clone)]
+pub struct ArmResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl ArmResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Scheme, host and port: the only origin the token may be sent to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Origin {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl Origin {
+    pub(crate) fn of(url: &Url) -> Origin {
+        Origin {
+            scheme: url.scheme().to_ascii_lowercase(),
+            host: url.host_str().unwrap_or("").to_ascii_lowercase(),
+            port: url.port_or_known_default(),
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// True for `localhost`, 127.0.0.0/8 and `::1`: the only hosts plain http is allowed to.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Checks a configured endpoint (ARM or token authority): absolute http(s) URL, plain http
+/// only to loopback, no credentials, query or fragment in it.
+pub(crate) fn parse_endpoint(what: &str, endpoint: &str) -> Result<Url> {
+    let url = Url::parse(endpoint)
+        .map_err(|e| Error::validation(format!("{what} {endpoint:?} is not a valid URL: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::validation(format!(
+                "{what} {endpoint:?} uses plain http, which is only allowed for a loopback \
+                 emulator (localhost, 127.0.0.1, ::1); use https"
+            )))
+        }
+        other => {
+            return Err(Error::validation(format!(
+                "{what} {endpoint:?} has unsupported scheme {other:?}; use https"
+            )))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::validation(format!(
+            "{what} {endpoint:?} has no host"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::validation(format!(
+            "{what} must not carry user information"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::validation(format!(
+            "{what} {endpoint:?} must not have a query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+/// Builds the shared reqwest client: pooled, keep-alive, HTTP/2 when the server offers it
+/// through ALPN, no redirects (a redirect could carry the token to another host), and no
+/// proxy from the environment.
+pub(crate) fn build_http_client(
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    ca_file: Option<&std::path::Path>,
+) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .read_timeout(read_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_keepalive(Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy();
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::validation(format!("cannot read CA file {}: {e}", path.display()))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            Error::validation(format!(
+                "CA file {} is not a PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        if certs.is_empty() {
+            return Err(Error::validation(format!(
+                "CA file {} holds no PEM certificate",
+                path.display()
+            )));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder
+        .build()
+        .map_err(|e| Error::transport(format!("cannot build the HTTP client: {}", describe(&e))))
+}
+
+/// A reqwest error with its causes ("connection refused" lives in a source, not the top).
+pub(crate) fn describe(err: &reqwest::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+pub(crate) struct Pipeline {
+    pub(crate) config: ArmConfig,
+    pub(crate) endpoint: Url,
+    pub(crate) origin: Origin,
+    pub(crate) credential: Arc<dyn TokenCredential>,
+    pub(crate) http: reqwest::Client,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: HeaderValue,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArmClient")
+            .field("endpoint", &self.config.endpoint)
+            .field("scope", &self.config.scope)
+            .field("credential", &self.credential)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// `{endpoint}{path}?api-version=…` for a caller-given path (segments already encoded).
+    /// An empty `api_version` adds none (for services such as Graph that do not use it).
+    pub(crate) fn url_for(&self, path: &str, api_version: &str) -> Result<Url> {
+        if !path.starts_with('/') {
+            return Err(Error::validation(format!(
+                "request path must start with '/': {path:?}"
+            )));
+        }
+        if path.starts_with("//") {
+            return Err(Error::validation(format!(
+                "request path must not start with '//': {path:?}"
+            )));
+        }
+        let (p, query) = match path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path, None),
+        };
+        // `.`/`..` (also percent-encoded) would be normalised away by the URL parser and
+        // address another resource; an empty segment means a name was left out.
+        let inner = p[1..].trim_end_matches('/');
+        for seg in inner.split('/') {
+            let decoded = percent_encoding::percent_decode_str(seg).decode_utf8_lossy();
+            if decoded == "." || decoded == ".." {
+                return Err(Error::validation(format!(
+                    "request path has a '.' or '..' segment: {path:?}"
+                )));
+            }
+            if seg.is_empty() && !inner.is_empty() {
+                return Err(Error::validation(format!(
+                    "request path has an empty segment: {path:?}"
+                )));
+            }
+        }
+        // A backslash counts as '/' to the URL parser; '#' would start a fragment.
+        if path
+            .chars()
+            .any(|c| c.is_control() || c == ' ' || c == '#' || c == '\\')
+        {
+            return Err(Error::validation(format!(
+                "request path has characters that must be encoded: {path:?}"
+            )));
+        }
+        if api_version
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        {
+            return Err(Error::validation(format!(
+                "invalid api-version {api_version:?}"
+            )));
+        }
+        let base = self.config.endpoint.trim_end_matches('/');
+        let mut s = format!("{base}{p}");
+        let mut sep = '?';
+        if let Some(q) = query.filter(|q| !q.is_empty()) {
+            s.push('?');
+            s.push_str(q);
+            sep = '&';
+        }
+        if !api_version.is_empty() {
+            s.push(sep);
+            s.push_str("api-version=");
+            s.push_str(api_version);
+        }
+        Url::parse(&s)
+            .map_err(|e| Error::validation(format!("cannot build a URL from path {path:?}: {e}")))
+    }
+
+    /// Resolves a URL the service handed us (polling header, nextLink) and refuses it unless
+    /// it points at the configured endpoint's scheme, host and port.
+    pub(crate) fn service_url(&self, what: &str, raw: &str) -> Result<Url> {
+        let url = self.endpoint.join(raw.trim()).map_err(|e| {
+            Error::transport(format!("the service sent an invalid {what} URL: {e}"))
+        })?;
+        self.check_origin(what, &url)?;
+        Ok(url)
+    }
+
+    fn check_origin(&self, what: &str, url: &Url) -> Result<()> {
+        let origin = Origin::of(url);
+        if origin != self.origin {
+            return Err(Error::transport(format!(
+                "refusing to follow the {what} URL to host {origin}: it is not the configured \
+                 ARM endpoint {}; no request (and no token) was sent there",
+                self.origin
+            )));
+        }
+        Ok(())
+    }
+
+    async fn bearer(&self) -> Result<HeaderValue> {
+        let token = self
+            .credential
+            .get_token(&[self.config.scope.as_str()], None)
+            .await
+            .map_err(crate::auth::map_credential_error)?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.token.secret()))
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Authentication,
+                    "the credential returned a token that is not a valid header value",
+                )
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// Sends one logical request, retrying per the policy; 2xx → [`ArmResponse`], anything
+    /// else → a typed [`Error`]. The `x-ms-client-request-id` stays the same across the tries
+    /// of one logical request so that the service can correlate them.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse> {
+        self.check_origin("request", &url)?;
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let body_bytes = match body {
+            Some(v) => Some(
+                serde_json::to_vec(v)
+                    .map_err(|e| Error::validation(format!("cannot serialise the body: {e}")))?,
+            ),
+            None => None,
+        };
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(AUTHORIZATION, self.bearer().await?)
+                .header("x-ms-client-request-id", client_request_id.as_str())
+                .header(USER_AGENT, self.user_agent.clone())
+                .header(ACCEPT, "application/json");
+            if let Some(b) = &body_bytes {
+                req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
+            }
+            tracing::debug!(%method, url = %url, attempt, "ARM request");
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let headers = resp.headers().clone();
+                    match resp.bytes().await {
+                        Ok(bytes) => Ok((status, headers, bytes)),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let (status, headers, bytes) = match outcome {
+                Ok(x) => x,
+                Err(e) => match self.retry.on_transport_error(&method, attempt) {
+                    Decision::RetryAfter(wait) => {
+                        tracing::debug!(error = %describe(&e), ?wait, "retrying after transport error");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    Decision::Stop => return Err(transport_error(&method, &url, &e)),
+                },
+            };
+            if status.is_success() {
+                let body = parse_body(&bytes).map_err(|msg| {
+                    let mut e = Error::transport(format!(
+                        "{method} {}: the response body is not JSON: {msg}",
+                        url.path()
+                    ))
+                    .with_status(status.as_u16());
+                    e.request_id = request_id(&headers);
+                    e
+                })?;
+                return Ok(ArmResponse {
+                    status: status.as_u16(),
+                    headers,
+                    body,
+                });
+            }
+            match self
+                .retry
+                .on_status(&method, attempt, status.as_u16(), &headers)
+            {
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!(status = status.as_u16(), ?wait, "retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Decision::Stop => return Err(status_error(status, &headers, &bytes)),
+            }
+        }
+    }
+}
+
+fn parse_body(bytes: &[u8]) -> std::result::Result<Value, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-ms-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn transport_error(method: &Method, url: &Url, err: &reqwest::Error) -> Error {
+    let what = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    Error::transport(format!(
+        "{method} {}{} {what}: {}",
+        Origin::of(url),
+        url.path(),
+        describe(err)
+    ))
+}
+
+/// The error kind for an HTTP status.
+pub fn kind_for_status(status: u16) -> ErrorKind {
+    match status {
+        401 => ErrorKind::Authentication,
+        403 => ErrorKind::Authorization,
+        404 => ErrorKind::NotFound,
+        409 => ErrorKind::Exists,
+        429 => ErrorKind::Throttled,
+        _ => ErrorKind::Http,
+    }
+}
+
+/// Maps a non-success response to an [`Error`]: ARM envelope `{"error":{code,message}}`
+/// (or a bare `{code,message}`), else the status text.
+pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let envelope = parsed
+        .as_ref()
+        .map(|v| v.get("error").filter(|e| e.is_object()).unwrap_or(v));
+    let field = |name: &str| {
+        envelope
+            .and_then(|e| e.get(name))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let code = field("code");
+    let message = field("message").unwrap_or_else(|| {
+        format!(
+            "Operation returned an invalid status '{}'",
+            status.canonical_reason().unwrap_or("Unknown")
+        )
+    });
+    let mut err =
+        Error::new(kind_for_status(status.as_u16()), message).with_status(status.as_u16());
+    err.code = code;
+    err.request_id = request_id(headers);
+    err
+}
