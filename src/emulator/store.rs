@@ -1,0 +1,204 @@
+//! The emulator's state, in memory: one map per resource kind (keys lower-cased, original
+//! casing kept in the records) and the long-running operations.
+//!
+//! Operations are applied lazily: each carries the time it completes, and every request first
+//! applies the operations that are due (`advance`). No background task, so the state only
+//! depends on the clock.
+
+use indexmap::IndexMap;
+use serde_json::{json, Value};
+
+pub(crate) struct Group {
+    /// The name with the casing given at creation.
+    pub name: String,
+    /// Normalized (`westus`).
+    pub location: String,
+    pub tags: Option<Value>,
+    pub managed_by: Option<String>,
+    /// The deletion operation while the group is being deleted.
+    pub deleting: Option<String>,
+}
+
+/// A storage account, vault or App Insights component: its ARM body as served.
+pub(crate) struct Tracked {
+    /// Lower-cased resource group name.
+    pub rg: String,
+    pub body: Value,
+    /// When a provisioning state other than `Succeeded` ends (Key Vault's `RegisteringDns`).
+    pub ready_at: i64,
+    /// Access keys (storage accounts).
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WsAction {
+    Create,
+    Update,
+    Delete { purge: bool },
+}
+
+pub(crate) struct Workspace {
+    pub rg: String,
+    pub body: Value,
+    /// The operation that owns the workspace's provisioning state, if one is running.
+    pub pending: Option<(String, WsAction)>,
+    /// Secrets served by `listKeys`.
+    pub notebook_keys: (String, String),
+}
+
+pub(crate) enum OpKind {
+    GroupDelete { rg: String },
+    Workspace { key: String, action: WsAction },
+    Diagnose,
+    ResyncKeys,
+}
+
+pub(crate) struct Operation {
+    pub ready_at: i64,
+    pub applied: bool,
+    pub kind: OpKind,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    /// Key: lower-cased group name.
+    pub groups: IndexMap<String, Group>,
+    /// Key: lower-cased account name (names are global).
+    pub storage: IndexMap<String, Tracked>,
+    /// Key: lower-cased vault name (names are global).
+    pub vaults: IndexMap<String, Tracked>,
+    /// Soft-deleted vaults; key: lower-cased vault name.
+    pub deleted_vaults: IndexMap<String, Value>,
+    /// Key: `rg/name`, lower-cased.
+    pub components: IndexMap<String, Tracked>,
+    /// Key: `rg/name`, lower-cased.
+    pub workspaces: IndexMap<String, Workspace>,
+    /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
+    pub deleted_workspaces: IndexMap<String, Workspace>,
+    pub ops: IndexMap<String, Operation>,
+}
+
+pub(crate) fn child_key(rg: &str, name: &str) -> String {
+    format!("{}/{}", rg.to_lowercase(), name.to_lowercase())
+}
+
+impl Store {
+    pub(crate) fn add_op(&mut self, id: String, ready_at: i64, kind: OpKind) {
+        self.ops.insert(
+            id,
+            Operation {
+                ready_at,
+                applied: false,
+                kind,
+            },
+        );
+    }
+
+    /// Apply every operation due at `now`, oldest deadline first.
+    pub(crate) fn advance(&mut self, now: i64) {
+        let mut due: Vec<(i64, String)> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| !op.applied && op.ready_at <= now)
+            .map(|(id, op)| (op.ready_at, id.clone()))
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        due.sort();
+        for (_, id) in due {
+            let Some(op) = self.ops.get_mut(&id) else {
+                continue;
+            };
+            op.applied = true;
+            match &op.kind {
+                OpKind::GroupDelete { rg } => {
+                    let rg = rg.clone();
+                    self.delete_group_now(&rg, now);
+                }
+                OpKind::Workspace { key, action } => {
+                    let (key, action) = (key.clone(), *action);
+                    self.finish_workspace_op(&id, &key, action);
+                }
+                OpKind::Diagnose | OpKind::ResyncKeys => {}
+            }
+        }
+    }
+
+    fn delete_group_now(&mut self, rg: &str, now: i64) {
+        self.groups.shift_remove(rg);
+        self.storage.retain(|_, r| r.rg != rg);
+        self.components.retain(|_, r| r.rg != rg);
+        self.workspaces.retain(|_, w| w.rg != rg);
+        self.deleted_workspaces.retain(|_, w| w.rg != rg);
+        let gone: Vec<String> = self
+            .vaults
+            .iter()
+            .filter(|(_, v)| v.rg == rg)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in gone {
+            if let Some(vault) = self.vaults.shift_remove(&key) {
+                if soft_delete_enabled(&vault.body) {
+                    self.deleted_vaults
+                        .insert(key, deleted_vault_body(&vault.body, now));
+                }
+            }
+        }
+    }
+
+    fn finish_workspace_op(&mut self, op_id: &str, key: &str, action: WsAction) {
+        let owned = |ws: &Workspace| ws.pending.as_ref().map(|(id, _)| id.as_str()) == Some(op_id);
+        match action {
+            WsAction::Create | WsAction::Update => {
+                if let Some(ws) = self.workspaces.get_mut(key) {
+                    if owned(ws) {
+                        ws.pending = None;
+                        ws.body["properties"]["provisioningState"] = json!("Succeeded");
+                    }
+                }
+            }
+            WsAction::Delete { purge } => {
+                if self.workspaces.get(key).is_some_and(owned) {
+                    if let Some(mut ws) = self.workspaces.shift_remove(key) {
+                        ws.pending = None;
+                        if !purge {
+                            ws.body["properties"]["provisioningState"] = json!("SoftDeleted");
+                            self.deleted_workspaces.insert(key.to_string(), ws);
+                        }
+                    }
+                } else if purge && self.deleted_workspaces.get(key).is_some_and(owned) {
+                    self.deleted_workspaces.shift_remove(key);
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn soft_delete_enabled(vault_body: &Value) -> bool {
+    vault_body["properties"]["enableSoftDelete"] != json!(false)
+}
+
+/// The `deletedVaults` body ARM serves for a soft-deleted vault.
+pub(crate) fn deleted_vault_body(vault: &Value, now: i64) -> Value {
+    let name = vault["name"].as_str().unwrap_or_default();
+    let location = vault["location"].as_str().unwrap_or_default();
+    let id = vault["id"].as_str().unwrap_or_default();
+    let sub = id.split('/').nth(2).unwrap_or_default();
+    let days = vault["properties"]["softDeleteRetentionInDays"]
+        .as_i64()
+        .unwrap_or(90);
+    json!({
+        "id": format!("/subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}"),
+        "name": name,
+        "type": "Microsoft.KeyVault/deletedVaults",
+        "properties": {
+            "vaultId": id,
+            "location": location,
+            "deletionDate": super::util::iso(now),
+            "scheduledPurgeDate": super::util::iso(now + days * 86_400_000),
+            "tags": vault.get("tags").cloned().unwrap_or(json!({})),
+            "purgeProtectionEnabled": vault["properties"]["enablePurgeProtection"] == json!(true),
+        }
+    })
+}
