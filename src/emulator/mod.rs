@@ -16,6 +16,7 @@ mod api_versions;
 mod clock;
 mod entra;
 mod errors;
+mod graph;
 mod http;
 mod resources;
 mod server;
@@ -235,6 +236,12 @@ impl Emulator {
     /// tests need not wait for real time to pass.
     pub fn advance_clock(&self, by: Duration) {
         self.ctx.clock.advance(by);
+    }
+    /// Adds a Microsoft Graph user (`GET {url}/v1.0/users/{upn-or-id}` finds it) and returns
+    /// its object id; an existing user's id is returned unchanged. Every emulator starts with
+    /// `user@azml-emulator.onmicrosoft.com`.
+    pub fn add_user(&self, user_principal_name: &str, display_name: &str) -> String {
+        self.ctx.store().add_user(user_principal_name, display_name)
     }
     /// Stop serving; waits at most `grace` for in-flight requests.
     pub async fn stop(mut self, grace: Duration) {

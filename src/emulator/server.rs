@@ -17,7 +17,7 @@ use super::http::{Req, Resp};
 use super::store::Store;
 use super::tokens::{Claims, Signer, TokenError};
 use super::util::{compact_time, new_guid, us_time};
-use super::{entra, resources, EmulatorConfig};
+use super::{entra, graph, resources, EmulatorConfig};
 
 /// Largest request body accepted (ARM's own limit is 4 MB for most providers).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -45,7 +45,7 @@ impl Ctx {
             signer: Signer::random(),
             clock: Clock::default(),
             principal_oid: new_guid(),
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(Store::with_default_user()),
             reads: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             deletes: AtomicU64::new(0),
@@ -135,6 +135,7 @@ async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
     let first = req.segs.first().map(|s| s.to_ascii_lowercase());
     let resp = match first.as_deref() {
         Some("subscriptions") | Some("tenants") | Some("providers") => arm(&ctx, &req),
+        Some("v1.0") => graph::route(&ctx, &req),
         Some("metadata") => {
             let mut resp = entra::metadata(&ctx, &req);
             decorate(&ctx, &req, &mut resp);
@@ -179,7 +180,18 @@ fn into_response(resp: Resp) -> Response {
 fn arm(ctx: &Ctx, req: &Req) -> Resp {
     let mut resp = match arm_inner(ctx, req) {
         Ok(r) => r,
-        Err(e) => e.into(),
+        Err(e) => {
+            // Recorded: ARM's front door, not the provider, answers these.
+            let gateway = matches!(
+                e.code.as_str(),
+                "ResourceNotFound" | "ResourceGroupNotFound" | "SubscriptionNotFound"
+            );
+            let mut resp: Resp = e.into();
+            if gateway {
+                resp.headers.push(("x-ms-failure-cause", "gateway".into()));
+            }
+            resp
+        }
     };
     decorate(ctx, req, &mut resp);
     resp

@@ -76,6 +76,8 @@ pub(crate) struct Store {
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
     pub deleted_workspaces: IndexMap<String, Workspace>,
     pub ops: IndexMap<String, Operation>,
+    /// Microsoft Graph users; key: lower-cased user principal name.
+    pub users: IndexMap<String, Value>,
 }
 
 pub(crate) fn child_key(rg: &str, name: &str) -> String {
@@ -83,6 +85,24 @@ pub(crate) fn child_key(rg: &str, name: &str) -> String {
 }
 
 impl Store {
+    pub(crate) fn with_default_user() -> Self {
+        let mut store = Store::default();
+        store.add_user(super::graph::DEFAULT_USER_UPN, "Emulator User");
+        store
+    }
+
+    /// Adds a Graph user (or returns the existing one's object id).
+    pub(crate) fn add_user(&mut self, upn: &str, display_name: &str) -> String {
+        let key = upn.to_lowercase();
+        if let Some(id) = self.users.get(&key).and_then(|u| u["id"].as_str()) {
+            return id.to_string();
+        }
+        let id = super::util::new_guid();
+        self.users
+            .insert(key, super::graph::user_body(&id, upn, display_name));
+        id
+    }
+
     pub(crate) fn add_op(&mut self, id: String, ready_at: i64, kind: OpKind) {
         self.ops.insert(
             id,
