@@ -158,7 +158,7 @@ impl Emulator {
         } else {
             None
         };
-        let ctx = Arc::new(server::Ctx::new(config, url));
+        let ctx = Arc::new(server::Ctx::new(config, url)?);
         let app = server::router(ctx.clone());
         let handle = axum_server::Handle::new();
         let task = match &tls_material {

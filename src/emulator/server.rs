@@ -38,17 +38,30 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn new(cfg: EmulatorConfig, url: String) -> Self {
-        Ctx {
+    pub(crate) fn new(cfg: EmulatorConfig, url: String) -> std::io::Result<Self> {
+        let store = Store::load(cfg.state_file.as_deref())?;
+        let ctx = Ctx {
+            principal_oid: store.principal_oid.clone(),
             cfg,
             url,
             signer: Signer::random(),
             clock: Clock::default(),
-            principal_oid: new_guid(),
-            store: Mutex::new(Store::with_default_user()),
+            store: Mutex::new(store),
             reads: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             deletes: AtomicU64::new(0),
+        };
+        ctx.persist();
+        Ok(ctx)
+    }
+
+    /// Saves the state when a state file is configured and something changed.
+    pub(crate) fn persist(&self) {
+        if let Some(path) = &self.cfg.state_file {
+            let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = store.save_if_dirty(path) {
+                tracing::warn!("cannot save the emulator state to {}: {e}", path.display());
+            }
         }
     }
 
@@ -154,6 +167,7 @@ async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
             }
         },
     };
+    ctx.persist();
     into_response(resp)
 }
 

@@ -6,8 +6,10 @@
 //! depends on the clock.
 
 use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Group {
     /// The name with the casing given at creation.
     pub name: String,
@@ -20,6 +22,7 @@ pub(crate) struct Group {
 }
 
 /// A storage account, vault or App Insights component: its ARM body as served.
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Tracked {
     /// Lower-cased resource group name.
     pub rg: String,
@@ -30,13 +33,14 @@ pub(crate) struct Tracked {
     pub keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum WsAction {
     Create,
     Update,
     Delete { purge: bool },
 }
 
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Workspace {
     pub rg: String,
     pub body: Value,
@@ -46,6 +50,7 @@ pub(crate) struct Workspace {
     pub notebook_keys: (String, String),
 }
 
+#[derive(Serialize, Deserialize)]
 pub(crate) enum OpKind {
     GroupDelete { rg: String },
     Workspace { key: String, action: WsAction },
@@ -53,13 +58,15 @@ pub(crate) enum OpKind {
     ResyncKeys,
 }
 
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Operation {
     pub ready_at: i64,
     pub applied: bool,
     pub kind: OpKind,
 }
 
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Store {
     /// Key: lower-cased group name.
     pub groups: IndexMap<String, Group>,
@@ -78,6 +85,11 @@ pub(crate) struct Store {
     pub ops: IndexMap<String, Operation>,
     /// Microsoft Graph users; key: lower-cased user principal name.
     pub users: IndexMap<String, Value>,
+    /// Object id of the default service principal, kept across restarts with the state.
+    pub principal_oid: String,
+    /// Changed since the state file was last written.
+    #[serde(skip)]
+    pub dirty: bool,
 }
 
 pub(crate) fn child_key(rg: &str, name: &str) -> String {
@@ -86,9 +98,53 @@ pub(crate) fn child_key(rg: &str, name: &str) -> String {
 
 impl Store {
     pub(crate) fn with_default_user() -> Self {
-        let mut store = Store::default();
+        let mut store = Store {
+            principal_oid: super::util::new_guid(),
+            ..Store::default()
+        };
         store.add_user(super::graph::DEFAULT_USER_UPN, "Emulator User");
         store
+    }
+
+    /// The state saved in `path`, or a fresh one when the file does not exist yet.
+    pub(crate) fn load(path: Option<&std::path::Path>) -> std::io::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::with_default_user());
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let mut store: Store = serde_json::from_slice(&bytes).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("cannot read the emulator state {}: {e}", path.display()),
+                    )
+                })?;
+                if store.principal_oid.is_empty() {
+                    store.principal_oid = super::util::new_guid();
+                }
+                Ok(store)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut store = Self::with_default_user();
+                store.dirty = true;
+                Ok(store)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes the state to `path` if it changed (through a temporary file, so that a crash
+    /// never leaves half a file).
+    pub(crate) fn save_if_dirty(&mut self, path: &std::path::Path) -> std::io::Result<()> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, path)?;
+        self.dirty = false;
+        Ok(())
     }
 
     /// Adds a Graph user (or returns the existing one's object id).
@@ -98,6 +154,7 @@ impl Store {
             return id.to_string();
         }
         let id = super::util::new_guid();
+        self.dirty = true;
         self.users
             .insert(key, super::graph::user_body(&id, upn, display_name));
         id
@@ -131,6 +188,7 @@ impl Store {
                 continue;
             };
             op.applied = true;
+            self.dirty = true;
             match &op.kind {
                 OpKind::GroupDelete { rg } => {
                     let rg = rg.clone();

@@ -280,6 +280,12 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
 pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> ArmResult<Resp> {
     let mut st = ctx.store();
     let st: &mut Store = &mut st;
+    if !matches!(
+        req.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        st.dirty = true;
+    }
     match route {
         Route::Tenants => subscriptions::tenants(ctx, req),
         Route::Subscriptions => subscriptions::list(ctx, req),
