@@ -6,9 +6,28 @@
 //!
 //! INTERFACE CONTRACT (used by `python`, `src/bin/azml-emulator.rs` and Rust tests; bodies
 //! filled in by the emulator work).
+//!
+//! Layout, in the moto/LocalStack style: `server` parses and routes requests and applies the
+//! ARM middleware (authentication, api-version, standard headers); `entra` serves the
+//! sign-in endpoints; `store` holds the state and the long-running operations; one module
+//! per resource provider under `resources`.
+
+mod api_versions;
+mod clock;
+mod entra;
+mod errors;
+mod graph;
+mod http;
+mod resources;
+mod server;
+mod store;
+mod tls;
+mod tokens;
+mod util;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long the emulator's long-running operations take.
@@ -37,7 +56,7 @@ impl std::str::FromStr for Latency {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct EmulatorConfig {
     /// Address to bind; loopback by default. Port 0 picks a free port.
     pub bind: SocketAddr,
@@ -56,49 +75,187 @@ pub struct EmulatorConfig {
     pub state_file: Option<PathBuf>,
 }
 
+// Written by hand so that the client secret never reaches a log through `{:?}`.
+impl std::fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("bind", &self.bind)
+            .field("tls", &self.tls)
+            .field("latency", &self.latency)
+            .field("time_scale", &self.time_scale)
+            .field("page_size", &self.page_size)
+            .field("subscription_id", &self.subscription_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("state_file", &self.state_file)
+            .finish()
+    }
+}
+
+/// Default subscription of the emulator (deterministic so that docs and examples can show it).
+pub const DEFAULT_SUBSCRIPTION_ID: &str = "00000000-0000-4000-8000-00000000a2a1";
+/// Default tenant of the emulator.
+pub const DEFAULT_TENANT_ID: &str = "00000000-0000-4000-8000-0000000e2e1d";
+/// Default service principal (application) id of the emulator.
+pub const DEFAULT_CLIENT_ID: &str = "00000000-0000-4000-8000-00000000c11e";
+/// Default client secret of the emulator's service principal. Not a real secret: it only
+/// opens the local emulator.
+pub const DEFAULT_CLIENT_SECRET: &str = "azml-emulator-secret";
+
 impl Default for EmulatorConfig {
     fn default() -> Self {
-        todo!()
+        EmulatorConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: false,
+            latency: Latency::Fast,
+            time_scale: 1.0,
+            page_size: 100,
+            subscription_id: DEFAULT_SUBSCRIPTION_ID.to_string(),
+            tenant_id: DEFAULT_TENANT_ID.to_string(),
+            client_id: DEFAULT_CLIENT_ID.to_string(),
+            client_secret: DEFAULT_CLIENT_SECRET.to_string(),
+            state_file: None,
+        }
     }
 }
 
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
-    _private: (),
+    ctx: Arc<server::Ctx>,
+    handle: axum_server::Handle<SocketAddr>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    tls: Option<tls::TlsMaterial>,
 }
 
 impl Emulator {
     /// Bind and start serving on the current tokio runtime.
-    pub async fn start(_config: EmulatorConfig) -> std::io::Result<Emulator> {
-        todo!()
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<Emulator> {
+        if config.page_size == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "page_size must be at least 1",
+            ));
+        }
+        if !(config.time_scale.is_finite() && config.time_scale >= 0.0) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "time_scale must be a finite number >= 0",
+            ));
+        }
+        let listener = std::net::TcpListener::bind(config.bind)?;
+        let local = listener.local_addr()?;
+        // Clients are told "127.0.0.1"/"localhost" rather than an unspecified address.
+        let host = match local.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let scheme = if config.tls { "https" } else { "http" };
+        let url = format!("{scheme}://{host}:{}", local.port());
+        let tls_material = if config.tls {
+            Some(tls::TlsMaterial::generate(local.port())?)
+        } else {
+            None
+        };
+        let ctx = Arc::new(server::Ctx::new(config, url)?);
+        let app = server::router(ctx.clone());
+        let handle = axum_server::Handle::new();
+        let task = match &tls_material {
+            Some(material) => {
+                let rustls = material.rustls_config().await?;
+                let server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
+                tokio::spawn(server.serve(app.into_make_service()))
+            }
+            None => {
+                let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+                tokio::spawn(server.serve(app.into_make_service()))
+            }
+        };
+        if handle.listening().await.is_none() {
+            // The server task ended before listening: surface its error.
+            return match task.await {
+                Ok(Err(e)) => Err(e),
+                _ => Err(std::io::Error::other("the emulator failed to start")),
+            };
+        }
+        Ok(Emulator {
+            ctx,
+            handle,
+            task: Some(task),
+            tls: tls_material,
+        })
     }
     /// `http://127.0.0.1:PORT` (or `https://…` under TLS), no trailing `/`. Serves ARM, the
     /// token endpoints (`{url}/{tenant}/oauth2/v2.0/token`) and Graph (`{url}/v1.0/…`).
     pub fn url(&self) -> String {
-        todo!()
+        self.ctx.url.clone()
     }
     pub fn subscription_id(&self) -> &str {
-        todo!()
+        &self.ctx.cfg.subscription_id
     }
     pub fn tenant_id(&self) -> &str {
-        todo!()
+        &self.ctx.cfg.tenant_id
     }
     pub fn client_id(&self) -> &str {
-        todo!()
+        &self.ctx.cfg.client_id
     }
     pub fn client_secret(&self) -> &str {
-        todo!()
+        &self.ctx.cfg.client_secret
     }
     /// PEM of the CA that signed the TLS certificate, when `tls`.
     pub fn ca_file(&self) -> Option<PathBuf> {
-        todo!()
+        self.tls.as_ref().map(|t| t.ca_path.clone())
     }
     /// The environment variables that point azml and the Azure SDKs at this emulator.
     pub fn env(&self) -> Vec<(String, String)> {
-        todo!()
+        let url = self.url();
+        let mut env = vec![
+            (
+                "AZURE_SUBSCRIPTION_ID".to_string(),
+                self.subscription_id().to_string(),
+            ),
+            ("AZURE_TENANT_ID".to_string(), self.tenant_id().to_string()),
+            ("AZURE_CLIENT_ID".to_string(), self.client_id().to_string()),
+            (
+                "AZURE_CLIENT_SECRET".to_string(),
+                self.client_secret().to_string(),
+            ),
+            ("AZURE_AUTHORITY_HOST".to_string(), url.clone()),
+            ("AZML_ENDPOINT".to_string(), url),
+        ];
+        if let Some(ca) = self.ca_file() {
+            let ca = ca.display().to_string();
+            for name in ["AZML_CA_FILE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"] {
+                env.push((name.to_string(), ca.clone()));
+            }
+        }
+        env
+    }
+    /// Moves the emulator's clock forward (token expiry, long-running operations), so that
+    /// tests need not wait for real time to pass.
+    pub fn advance_clock(&self, by: Duration) {
+        self.ctx.clock.advance(by);
+    }
+    /// Adds a Microsoft Graph user (`GET {url}/v1.0/users/{upn-or-id}` finds it) and returns
+    /// its object id; an existing user's id is returned unchanged. Every emulator starts with
+    /// `user@azml-emulator.onmicrosoft.com`.
+    pub fn add_user(&self, user_principal_name: &str, display_name: &str) -> String {
+        self.ctx.store().add_user(user_principal_name, display_name)
     }
     /// Stop serving; waits at most `grace` for in-flight requests.
-    pub async fn stop(self, _grace: Duration) {
-        todo!()
+    pub async fn stop(mut self, grace: Duration) {
+        self.handle.graceful_shutdown(Some(grace));
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.handle.shutdown();
+        }
     }
 }

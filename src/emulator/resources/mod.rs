@@ -1,0 +1,565 @@
+//! ARM routes: parsing a path into a `Route` (case-insensitively), and one module per
+//! resource provider.
+
+mod appinsights;
+mod groups;
+mod keyvault;
+mod storage;
+mod subscriptions;
+mod workspaces;
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+use super::api_versions::Family;
+use super::errors::{ArmError, ArmResult};
+use super::http::{Req, Resp};
+use super::server::Ctx;
+use super::store::Store;
+use super::tokens::Claims;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Storage,
+    Vault,
+    Component,
+    Workspace,
+}
+
+impl Kind {
+    fn from(ns: &str, ty: &str) -> Option<Kind> {
+        match (
+            ns.to_ascii_lowercase().as_str(),
+            ty.to_ascii_lowercase().as_str(),
+        ) {
+            ("microsoft.storage", "storageaccounts") => Some(Kind::Storage),
+            ("microsoft.keyvault", "vaults") => Some(Kind::Vault),
+            ("microsoft.insights", "components") => Some(Kind::Component),
+            ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
+            _ => None,
+        }
+    }
+    fn family(self) -> Family {
+        match self {
+            Kind::Storage => Family::Storage,
+            Kind::Vault => Family::KeyVault,
+            Kind::Component => Family::AppInsights,
+            Kind::Workspace => Family::Workspaces,
+        }
+    }
+    /// `Namespace/type` with ARM's canonical casing.
+    pub(crate) fn ns_type(self) -> &'static str {
+        match self {
+            Kind::Storage => "Microsoft.Storage/storageAccounts",
+            Kind::Vault => "Microsoft.KeyVault/vaults",
+            Kind::Component => "Microsoft.Insights/components",
+            Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
+        }
+    }
+}
+
+/// A parsed ARM path. Names keep the casing of the request.
+#[derive(Debug)]
+pub(crate) enum Route {
+    Tenants,
+    Subscriptions,
+    Subscription {
+        sub: String,
+    },
+    Providers {
+        sub: String,
+    },
+    Provider {
+        sub: String,
+        ns: String,
+    },
+    Groups {
+        sub: String,
+    },
+    Group {
+        sub: String,
+        rg: String,
+    },
+    OperationResult {
+        sub: String,
+        token: String,
+    },
+    List {
+        sub: String,
+        rg: Option<String>,
+        kind: Kind,
+    },
+    Resource {
+        sub: String,
+        rg: String,
+        kind: Kind,
+        name: String,
+        action: Option<String>,
+    },
+    WorkspaceOpStatus {
+        sub: String,
+        id: String,
+    },
+    CheckName {
+        sub: String,
+        kind: Kind,
+    },
+    DeletedVaults {
+        sub: String,
+    },
+    DeletedVault {
+        sub: String,
+        name: String,
+        purge: bool,
+    },
+}
+
+impl Route {
+    pub(crate) fn family(&self) -> Family {
+        match self {
+            Route::Tenants | Route::Subscriptions | Route::Subscription { .. } => {
+                Family::Subscriptions
+            }
+            Route::Providers { .. }
+            | Route::Provider { .. }
+            | Route::Groups { .. }
+            | Route::Group { .. }
+            | Route::OperationResult { .. } => Family::Resources,
+            Route::List { kind, .. }
+            | Route::Resource { kind, .. }
+            | Route::CheckName { kind, .. } => kind.family(),
+            Route::WorkspaceOpStatus { .. } => Family::Workspaces,
+            Route::DeletedVaults { .. } | Route::DeletedVault { .. } => Family::KeyVault,
+        }
+    }
+    pub(crate) fn subscription(&self) -> Option<&str> {
+        match self {
+            Route::Tenants | Route::Subscriptions => None,
+            Route::Subscription { sub }
+            | Route::Providers { sub }
+            | Route::Provider { sub, .. }
+            | Route::Groups { sub }
+            | Route::Group { sub, .. }
+            | Route::OperationResult { sub, .. }
+            | Route::List { sub, .. }
+            | Route::Resource { sub, .. }
+            | Route::WorkspaceOpStatus { sub, .. }
+            | Route::CheckName { sub, .. }
+            | Route::DeletedVaults { sub }
+            | Route::DeletedVault { sub, .. } => Some(sub),
+        }
+    }
+}
+
+fn unknown_type(ns: &str, ty: &str, req: &Req) -> ArmError {
+    ArmError::not_found(
+        "InvalidResourceType",
+        format!(
+            "The resource type '{ty}' could not be found in the namespace '{ns}' for api version \
+             '{}'.",
+            req.api_version()
+        ),
+    )
+}
+
+fn no_route(req: &Req) -> ArmError {
+    ArmError::not_found(
+        "NotFound",
+        format!(
+            "No HTTP resource was found that matches the request URI '{}'.",
+            req.path
+        ),
+    )
+}
+
+pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
+    let s: Vec<&str> = req.segs.iter().map(String::as_str).collect();
+    let lower: Vec<String> = s.iter().map(|x| x.to_ascii_lowercase()).collect();
+    let l: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let own = |i: usize| s[i].to_string();
+    let route = match l.as_slice() {
+        ["tenants"] => Route::Tenants,
+        ["subscriptions"] => Route::Subscriptions,
+        ["subscriptions", _] => Route::Subscription { sub: own(1) },
+        ["subscriptions", _, "providers"] => Route::Providers { sub: own(1) },
+        ["subscriptions", _, "providers", _] => Route::Provider {
+            sub: own(1),
+            ns: own(3),
+        },
+        ["subscriptions", _, "resourcegroups"] => Route::Groups { sub: own(1) },
+        ["subscriptions", _, "resourcegroups", _] => Route::Group {
+            sub: own(1),
+            rg: own(3),
+        },
+        ["subscriptions", _, "operationresults", _] => Route::OperationResult {
+            sub: own(1),
+            token: own(3),
+        },
+        ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, "workspaceoperationsstatus", _] => {
+            Route::WorkspaceOpStatus {
+                sub: own(1),
+                id: own(7),
+            }
+        }
+        ["subscriptions", _, "providers", "microsoft.storage", "checknameavailability"] => {
+            Route::CheckName {
+                sub: own(1),
+                kind: Kind::Storage,
+            }
+        }
+        ["subscriptions", _, "providers", "microsoft.keyvault", "checknameavailability"] => {
+            Route::CheckName {
+                sub: own(1),
+                kind: Kind::Vault,
+            }
+        }
+        ["subscriptions", _, "providers", "microsoft.keyvault", "deletedvaults"] => {
+            Route::DeletedVaults { sub: own(1) }
+        }
+        ["subscriptions", _, "providers", "microsoft.keyvault", "locations", _, "deletedvaults", _] => {
+            Route::DeletedVault {
+                sub: own(1),
+                name: own(7),
+                purge: false,
+            }
+        }
+        ["subscriptions", _, "providers", "microsoft.keyvault", "locations", _, "deletedvaults", _, "purge"] => {
+            Route::DeletedVault {
+                sub: own(1),
+                name: own(7),
+                purge: true,
+            }
+        }
+        ["subscriptions", _, "providers", ns, ty] => match Kind::from(ns, ty) {
+            Some(kind) => Route::List {
+                sub: own(1),
+                rg: None,
+                kind,
+            },
+            None => return Err(unknown_type(s[3], s[4], req)),
+        },
+        ["subscriptions", _, "resourcegroups", _, "providers", ns, ty] => {
+            match Kind::from(ns, ty) {
+                Some(kind) => Route::List {
+                    sub: own(1),
+                    rg: Some(own(3)),
+                    kind,
+                },
+                None => return Err(unknown_type(s[5], s[6], req)),
+            }
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", ns, ty, _] => {
+            match Kind::from(ns, ty) {
+                Some(kind) => Route::Resource {
+                    sub: own(1),
+                    rg: own(3),
+                    kind,
+                    name: own(7),
+                    action: None,
+                },
+                None => return Err(unknown_type(s[5], s[6], req)),
+            }
+        }
+        ["subscriptions", _, "resourcegroups", _, "providers", ns, ty, _, action] => {
+            match Kind::from(ns, ty) {
+                Some(kind) => Route::Resource {
+                    sub: own(1),
+                    rg: own(3),
+                    kind,
+                    name: own(7),
+                    action: Some(action.to_string()),
+                },
+                None => return Err(unknown_type(s[5], s[6], req)),
+            }
+        }
+        _ => return Err(no_route(req)),
+    };
+    Ok(route)
+}
+
+pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> ArmResult<Resp> {
+    let mut st = ctx.store();
+    let st: &mut Store = &mut st;
+    if !matches!(
+        req.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) {
+        st.dirty = true;
+    }
+    match route {
+        Route::Tenants => subscriptions::tenants(ctx, req),
+        Route::Subscriptions => subscriptions::list(ctx, req),
+        Route::Subscription { .. } => subscriptions::get(ctx, req),
+        Route::Providers { .. } => subscriptions::providers(ctx, req),
+        Route::Provider { ns, .. } => subscriptions::provider(ctx, req, &ns),
+        Route::Groups { .. } => groups::list(ctx, st, req),
+        Route::Group { rg, .. } => groups::handle(ctx, st, req, &rg),
+        Route::OperationResult { token, .. } => groups::operation_result(ctx, st, req, &token),
+        Route::List { rg, kind, .. } => {
+            only_get(req)?;
+            if let Some(rg) = &rg {
+                existing_group(st, rg)?;
+            }
+            let items = match kind {
+                Kind::Storage => storage::list(ctx, st, rg.as_deref()),
+                Kind::Vault => keyvault::list(ctx, st, rg.as_deref()),
+                Kind::Component => appinsights::list(st, rg.as_deref()),
+                Kind::Workspace => workspaces::list(st, rg.as_deref()),
+            };
+            let param = if kind == Kind::Workspace {
+                "$skip"
+            } else {
+                "$skiptoken"
+            };
+            paged(ctx, req, items, param)
+        }
+        Route::Resource {
+            rg,
+            kind,
+            name,
+            action,
+            ..
+        } => match kind {
+            Kind::Storage => storage::handle(ctx, st, req, &rg, &name, action.as_deref()),
+            Kind::Vault => keyvault::handle(ctx, st, req, claims, &rg, &name, action.as_deref()),
+            Kind::Component => appinsights::handle(ctx, st, req, &rg, &name, action.as_deref()),
+            Kind::Workspace => {
+                workspaces::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
+            }
+        },
+        Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
+        Route::CheckName { kind, .. } => match kind {
+            Kind::Storage => storage::check_name(st, req),
+            _ => keyvault::check_name(st, req),
+        },
+        Route::DeletedVaults { .. } => {
+            only_get(req)?;
+            let items = st.deleted_vaults.values().cloned().collect();
+            paged(ctx, req, items, "$skiptoken")
+        }
+        Route::DeletedVault { name, purge, .. } => keyvault::deleted(ctx, st, req, &name, purge),
+    }
+}
+
+pub(crate) fn method_not_allowed(req: &Req) -> ArmError {
+    ArmError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        format!(
+            "The requested resource does not support http method '{}'.",
+            req.method
+        ),
+    )
+}
+
+pub(crate) fn only_get(req: &Req) -> ArmResult<()> {
+    if req.method == axum::http::Method::GET {
+        Ok(())
+    } else {
+        Err(method_not_allowed(req))
+    }
+}
+
+/// The group a resource lives in: it must exist.
+pub(crate) fn existing_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super::store::Group> {
+    st.groups
+        .get(&rg.to_lowercase())
+        .ok_or_else(|| ArmError::group_not_found(rg))
+}
+
+/// The group a resource is written into: it must exist and not be being deleted.
+pub(crate) fn writable_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super::store::Group> {
+    let group = existing_group(st, rg)?;
+    if group.deleting.is_some() {
+        return Err(ArmError::group_being_deleted(&group.name));
+    }
+    Ok(group)
+}
+
+/// One page of `items`, with a `nextLink` that repeats the request's query and carries the
+/// position in `param` (`$skiptoken` for ARM's own lists, `$skip` for ML workspaces).
+pub(crate) fn paged(ctx: &Ctx, req: &Req, items: Vec<Value>, param: &str) -> ArmResult<Resp> {
+    let start = match req.q(param) {
+        None => 0,
+        Some(token) => token.parse::<usize>().map_err(|_| {
+            ArmError::bad_request(
+                "InvalidSkipToken",
+                format!("The value '{token}' of '{param}' is not a valid continuation token."),
+            )
+        })?,
+    };
+    let mut size = ctx.cfg.page_size;
+    if let Some(top) = req.q("$top") {
+        let top: usize = top.parse().map_err(|_| {
+            ArmError::bad_request(
+                "InvalidTopValue",
+                format!("The value '{top}' of '$top' is not a valid positive integer."),
+            )
+        })?;
+        if top > 0 {
+            size = size.min(top);
+        }
+    }
+    let end = (start + size).min(items.len());
+    let page: Vec<Value> = items
+        .get(start..end)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    let mut body = json!({ "value": page });
+    if end < items.len() {
+        let mut next = url::Url::parse(&format!("{}{}", ctx.url, req.path))
+            .map_err(|e| ArmError::bad_request("InvalidRequestUri", e.to_string()))?;
+        {
+            let mut pairs = next.query_pairs_mut();
+            for (k, v) in &req.query {
+                if !k.eq_ignore_ascii_case(param) {
+                    pairs.append_pair(k, v);
+                }
+            }
+            pairs.append_pair(param, &end.to_string());
+        }
+        body["nextLink"] = json!(next.to_string());
+    }
+    Ok(Resp::ok(body))
+}
+
+/// `(subscription, group, namespace, type, name)` of a resource id, if it is one.
+pub(crate) fn parse_resource_id(id: &str) -> Option<(String, String, String, String, String)> {
+    let parts: Vec<&str> = id.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [s, sub, r, rg, p, ns, ty, name]
+            if s.eq_ignore_ascii_case("subscriptions")
+                && r.eq_ignore_ascii_case("resourcegroups")
+                && p.eq_ignore_ascii_case("providers") =>
+        {
+            Some((
+                sub.to_string(),
+                rg.to_string(),
+                ns.to_string(),
+                ty.to_string(),
+                name.to_string(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn resource_id(ctx: &Ctx, rg: &str, kind: Kind, name: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{rg}/providers/{}/{name}",
+        ctx.cfg.subscription_id,
+        kind.ns_type()
+    )
+}
+
+/// The `location` of a request body: required, and a region ARM knows.
+pub(crate) fn body_location(body: &Value) -> ArmResult<String> {
+    let Some(loc) = body
+        .get("location")
+        .and_then(Value::as_str)
+        .filter(|l| !l.trim().is_empty())
+    else {
+        return Err(ArmError::bad_request(
+            "LocationRequired",
+            "The location property is required for this definition.",
+        ));
+    };
+    let norm = super::util::normalize_location(loc);
+    if !REGIONS.iter().any(|(name, _)| *name == norm) {
+        return Err(ArmError::bad_request(
+            "LocationNotAvailableForResourceType",
+            format!(
+                "The provided location '{loc}' is not available for resource type. List of \
+                 available regions is '{}'.",
+                REGIONS
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        ));
+    }
+    Ok(norm)
+}
+
+pub(crate) fn tags_of(body: &Value) -> ArmResult<Option<Value>> {
+    match body.get("tags") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => {
+            if map.len() > 50 {
+                return Err(ArmError::bad_request(
+                    "InvalidTag",
+                    "The number of tags exceeds the limit of 50.",
+                ));
+            }
+            for (k, v) in map {
+                if !v.is_string() {
+                    return Err(ArmError::bad_request(
+                        "InvalidTag",
+                        format!("The value of tag '{k}' must be a string."),
+                    ));
+                }
+            }
+            Ok(Some(Value::Object(map.clone())))
+        }
+        Some(_) => Err(ArmError::invalid_content("'tags' must be an object")),
+    }
+}
+
+/// Azure's public regions: (name, display name).
+pub(crate) const REGIONS: &[(&str, &str)] = &[
+    ("eastus", "East US"),
+    ("eastus2", "East US 2"),
+    ("southcentralus", "South Central US"),
+    ("westus2", "West US 2"),
+    ("westus3", "West US 3"),
+    ("australiaeast", "Australia East"),
+    ("southeastasia", "Southeast Asia"),
+    ("northeurope", "North Europe"),
+    ("swedencentral", "Sweden Central"),
+    ("uksouth", "UK South"),
+    ("westeurope", "West Europe"),
+    ("centralus", "Central US"),
+    ("southafricanorth", "South Africa North"),
+    ("centralindia", "Central India"),
+    ("eastasia", "East Asia"),
+    ("japaneast", "Japan East"),
+    ("koreacentral", "Korea Central"),
+    ("canadacentral", "Canada Central"),
+    ("francecentral", "France Central"),
+    ("germanywestcentral", "Germany West Central"),
+    ("italynorth", "Italy North"),
+    ("norwayeast", "Norway East"),
+    ("polandcentral", "Poland Central"),
+    ("spaincentral", "Spain Central"),
+    ("switzerlandnorth", "Switzerland North"),
+    ("mexicocentral", "Mexico Central"),
+    ("uaenorth", "UAE North"),
+    ("brazilsouth", "Brazil South"),
+    ("israelcentral", "Israel Central"),
+    ("qatarcentral", "Qatar Central"),
+    ("northcentralus", "North Central US"),
+    ("westus", "West US"),
+    ("japanwest", "Japan West"),
+    ("centraluseuap", "Central US EUAP"),
+    ("eastus2euap", "East US 2 EUAP"),
+    ("westcentralus", "West Central US"),
+    ("southafricawest", "South Africa West"),
+    ("australiacentral", "Australia Central"),
+    ("australiasoutheast", "Australia Southeast"),
+    ("koreasouth", "Korea South"),
+    ("southindia", "South India"),
+    ("westindia", "West India"),
+    ("canadaeast", "Canada East"),
+    ("francesouth", "France South"),
+    ("germanynorth", "Germany North"),
+    ("norwaywest", "Norway West"),
+    ("switzerlandwest", "Switzerland West"),
+    ("ukwest", "UK West"),
+    ("uaecentral", "UAE Central"),
+    ("brazilsoutheast", "Brazil Southeast"),
+    ("newzealandnorth", "New Zealand North"),
+    ("indonesiacentral", "Indonesia Central"),
+    ("malaysiawest", "Malaysia West"),
+    ("chilecentral", "Chile Central"),
+];

@@ -1,0 +1,282 @@
+//! The emulator's state, in memory: one map per resource kind (keys lower-cased, original
+//! casing kept in the records) and the long-running operations.
+//!
+//! Operations are applied lazily: each carries the time it completes, and every request first
+//! applies the operations that are due (`advance`). No background task, so the state only
+//! depends on the clock.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Group {
+    /// The name with the casing given at creation.
+    pub name: String,
+    /// Normalized (`westus`).
+    pub location: String,
+    pub tags: Option<Value>,
+    pub managed_by: Option<String>,
+    /// The deletion operation while the group is being deleted.
+    pub deleting: Option<String>,
+}
+
+/// A storage account, vault or App Insights component: its ARM body as served.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Tracked {
+    /// Lower-cased resource group name.
+    pub rg: String,
+    pub body: Value,
+    /// When a provisioning state other than `Succeeded` ends (Key Vault's `RegisteringDns`).
+    pub ready_at: i64,
+    /// Access keys (storage accounts).
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum WsAction {
+    Create,
+    Update,
+    Delete { purge: bool },
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Workspace {
+    pub rg: String,
+    pub body: Value,
+    /// The operation that owns the workspace's provisioning state, if one is running.
+    pub pending: Option<(String, WsAction)>,
+    /// Secrets served by `listKeys`.
+    pub notebook_keys: (String, String),
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) enum OpKind {
+    GroupDelete { rg: String },
+    Workspace { key: String, action: WsAction },
+    Diagnose,
+    ResyncKeys,
+}
+
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Operation {
+    pub ready_at: i64,
+    pub applied: bool,
+    pub kind: OpKind,
+}
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Store {
+    /// Key: lower-cased group name.
+    pub groups: IndexMap<String, Group>,
+    /// Key: lower-cased account name (names are global).
+    pub storage: IndexMap<String, Tracked>,
+    /// Key: lower-cased vault name (names are global).
+    pub vaults: IndexMap<String, Tracked>,
+    /// Soft-deleted vaults; key: lower-cased vault name.
+    pub deleted_vaults: IndexMap<String, Value>,
+    /// Key: `rg/name`, lower-cased.
+    pub components: IndexMap<String, Tracked>,
+    /// Key: `rg/name`, lower-cased.
+    pub workspaces: IndexMap<String, Workspace>,
+    /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
+    pub deleted_workspaces: IndexMap<String, Workspace>,
+    pub ops: IndexMap<String, Operation>,
+    /// Microsoft Graph users; key: lower-cased user principal name.
+    pub users: IndexMap<String, Value>,
+    /// Object id of the default service principal, kept across restarts with the state.
+    pub principal_oid: String,
+    /// Changed since the state file was last written.
+    #[serde(skip)]
+    pub dirty: bool,
+}
+
+pub(crate) fn child_key(rg: &str, name: &str) -> String {
+    format!("{}/{}", rg.to_lowercase(), name.to_lowercase())
+}
+
+impl Store {
+    pub(crate) fn with_default_user() -> Self {
+        let mut store = Store {
+            principal_oid: super::util::new_guid(),
+            ..Store::default()
+        };
+        store.add_user(super::graph::DEFAULT_USER_UPN, "Emulator User");
+        store
+    }
+
+    /// The state saved in `path`, or a fresh one when the file does not exist yet.
+    pub(crate) fn load(path: Option<&std::path::Path>) -> std::io::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::with_default_user());
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let mut store: Store = serde_json::from_slice(&bytes).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("cannot read the emulator state {}: {e}", path.display()),
+                    )
+                })?;
+                if store.principal_oid.is_empty() {
+                    store.principal_oid = super::util::new_guid();
+                }
+                Ok(store)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut store = Self::with_default_user();
+                store.dirty = true;
+                Ok(store)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes the state to `path` if it changed (through a temporary file, so that a crash
+    /// never leaves half a file).
+    pub(crate) fn save_if_dirty(&mut self, path: &std::path::Path) -> std::io::Result<()> {
+        if !self.dirty {
+            return Ok(());
+        }
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes)?;
+        std::fs::rename(&tmp, path)?;
+        self.dirty = false;
+        Ok(())
+    }
+
+    /// Adds a Graph user (or returns the existing one's object id).
+    pub(crate) fn add_user(&mut self, upn: &str, display_name: &str) -> String {
+        let key = upn.to_lowercase();
+        if let Some(id) = self.users.get(&key).and_then(|u| u["id"].as_str()) {
+            return id.to_string();
+        }
+        let id = super::util::new_guid();
+        self.dirty = true;
+        self.users
+            .insert(key, super::graph::user_body(&id, upn, display_name));
+        id
+    }
+
+    pub(crate) fn add_op(&mut self, id: String, ready_at: i64, kind: OpKind) {
+        self.ops.insert(
+            id,
+            Operation {
+                ready_at,
+                applied: false,
+                kind,
+            },
+        );
+    }
+
+    /// Apply every operation due at `now`, oldest deadline first.
+    pub(crate) fn advance(&mut self, now: i64) {
+        let mut due: Vec<(i64, String)> = self
+            .ops
+            .iter()
+            .filter(|(_, op)| !op.applied && op.ready_at <= now)
+            .map(|(id, op)| (op.ready_at, id.clone()))
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        due.sort();
+        for (_, id) in due {
+            let Some(op) = self.ops.get_mut(&id) else {
+                continue;
+            };
+            op.applied = true;
+            self.dirty = true;
+            match &op.kind {
+                OpKind::GroupDelete { rg } => {
+                    let rg = rg.clone();
+                    self.delete_group_now(&rg, now);
+                }
+                OpKind::Workspace { key, action } => {
+                    let (key, action) = (key.clone(), *action);
+                    self.finish_workspace_op(&id, &key, action);
+                }
+                OpKind::Diagnose | OpKind::ResyncKeys => {}
+            }
+        }
+    }
+
+    fn delete_group_now(&mut self, rg: &str, now: i64) {
+        self.groups.shift_remove(rg);
+        self.storage.retain(|_, r| r.rg != rg);
+        self.components.retain(|_, r| r.rg != rg);
+        self.workspaces.retain(|_, w| w.rg != rg);
+        self.deleted_workspaces.retain(|_, w| w.rg != rg);
+        let gone: Vec<String> = self
+            .vaults
+            .iter()
+            .filter(|(_, v)| v.rg == rg)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in gone {
+            if let Some(vault) = self.vaults.shift_remove(&key) {
+                if soft_delete_enabled(&vault.body) {
+                    self.deleted_vaults
+                        .insert(key, deleted_vault_body(&vault.body, now));
+                }
+            }
+        }
+    }
+
+    fn finish_workspace_op(&mut self, op_id: &str, key: &str, action: WsAction) {
+        let owned = |ws: &Workspace| ws.pending.as_ref().map(|(id, _)| id.as_str()) == Some(op_id);
+        match action {
+            WsAction::Create | WsAction::Update => {
+                if let Some(ws) = self.workspaces.get_mut(key) {
+                    if owned(ws) {
+                        ws.pending = None;
+                        ws.body["properties"]["provisioningState"] = json!("Succeeded");
+                    }
+                }
+            }
+            WsAction::Delete { purge } => {
+                if self.workspaces.get(key).is_some_and(owned) {
+                    if let Some(mut ws) = self.workspaces.shift_remove(key) {
+                        ws.pending = None;
+                        if !purge {
+                            ws.body["properties"]["provisioningState"] = json!("SoftDeleted");
+                            self.deleted_workspaces.insert(key.to_string(), ws);
+                        }
+                    }
+                } else if purge && self.deleted_workspaces.get(key).is_some_and(owned) {
+                    self.deleted_workspaces.shift_remove(key);
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn soft_delete_enabled(vault_body: &Value) -> bool {
+    vault_body["properties"]["enableSoftDelete"] != json!(false)
+}
+
+/// The `deletedVaults` body ARM serves for a soft-deleted vault.
+pub(crate) fn deleted_vault_body(vault: &Value, now: i64) -> Value {
+    let name = vault["name"].as_str().unwrap_or_default();
+    let location = vault["location"].as_str().unwrap_or_default();
+    let id = vault["id"].as_str().unwrap_or_default();
+    let sub = id.split('/').nth(2).unwrap_or_default();
+    let days = vault["properties"]["softDeleteRetentionInDays"]
+        .as_i64()
+        .unwrap_or(90);
+    json!({
+        "id": format!("/subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}"),
+        "name": name,
+        "type": "Microsoft.KeyVault/deletedVaults",
+        "properties": {
+            "vaultId": id,
+            "location": location,
+            "deletionDate": super::util::iso(now),
+            "scheduledPurgeDate": super::util::iso(now + days * 86_400_000),
+            "tags": vault.get("tags").cloned().unwrap_or(json!({})),
+            "purgeProtectionEnabled": vault["properties"]["enablePurgeProtection"] == json!(true),
+        }
+    })
+}
