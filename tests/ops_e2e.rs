@@ -1,5 +1,4 @@
-//! The commands end to end: ops → arm → the emulator over loopback. Ignored until `arm`,
-//! `auth` and the emulator are implemented; the integrator removes the `ignore`s.
+//! The commands end to end: ops → arm → the emulator over loopback.
 
 use std::time::Duration;
 
@@ -57,7 +56,6 @@ fn ws_ref(name: &str, rg: &str) -> WorkspaceRef {
 }
 
 #[tokio::test]
-#[ignore = "needs arm + emulator"]
 async fn group_lifecycle() {
     let (_emu, ops) = start().await;
     assert!(!ops.group_exists("rg1").await.unwrap());
@@ -95,7 +93,6 @@ async fn group_lifecycle() {
 }
 
 #[tokio::test]
-#[ignore = "needs arm + emulator"]
 async fn workspace_lifecycle_with_created_dependents() {
     let (_emu, ops) = start().await;
     make_group(&ops, "rg").await;
@@ -183,7 +180,6 @@ async fn workspace_lifecycle_with_created_dependents() {
 }
 
 #[tokio::test]
-#[ignore = "needs arm + emulator"]
 async fn create_needs_the_group_unless_told_to_make_it() {
     let (_emu, ops) = start().await;
     let err = ops
@@ -223,7 +219,6 @@ async fn create_needs_the_group_unless_told_to_make_it() {
 }
 
 #[tokio::test]
-#[ignore = "needs arm + emulator"]
 async fn a_missing_given_dependent_creates_nothing() {
     let (emu, ops) = start().await;
     make_group(&ops, "rg").await;
