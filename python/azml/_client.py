@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from . import _azml
 from .errors import ClientAuthenticationError, ValidationError
@@ -30,10 +30,27 @@ _CLOUDS = {
 _Request = Tuple[str, Dict[str, Any]]
 
 
+_FLAGS = frozenset({
+    "no_wait", "pe_auto_approval", "hbi_workspace", "exist_ok", "create_resource_group",
+    "all_resources", "permanently_delete", "allow_public_access",
+})  # fmt: skip
+
+
 def _request(op: str, **kwargs: Any) -> _Request:
     # None means "not given": the Rust parameter structs default every optional field, and
     # reject unknown ones, so only what was given travels.
-    return op, {k: v for k, v in kwargs.items() if v is not None}
+    params = {k: v for k, v in kwargs.items() if v is not None}
+    for key, value in params.items():
+        # The Rust side would take any truthy object for a flag and any JSON for a tag.
+        if key in _FLAGS and not isinstance(value, bool):
+            raise ValidationError(f"{key} must be True or False, not {value!r}")
+        if key == "tags":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ValidationError("tags must be a dict of str to str")
+            params[key] = dict(value)
+    return op, params
 
 
 def _public_signature(build: Callable[..., _Request]) -> inspect.Signature:
@@ -78,8 +95,9 @@ class _Groups:
         managed_by: Optional[str] = None,
     ) -> _Request:
         """Create (or update) a resource group; returns it as `az group create` prints it."""
-        return _request("group.create", name=name, location=location, tags=tags,
-                        managed_by=managed_by)
+        return _request(
+            "group.create", name=name, location=location, tags=tags, managed_by=managed_by
+        )
 
     def show(self, name: str) -> _Request:
         """The resource group, as `az group show` prints it."""
@@ -187,9 +205,7 @@ class _Workspaces:
 def _namespace_classes(spec: type, prefix: str) -> Tuple[type, type]:
     """The blocking and the async namespace classes of one builder class."""
     methods = {
-        name: fn
-        for name, fn in vars(spec).items()
-        if callable(fn) and not name.startswith("_")
+        name: fn for name, fn in vars(spec).items() if callable(fn) and not name.startswith("_")
     }
     for name, fn in methods.items():
         # Argument errors (TypeError) name the public method.
@@ -243,9 +259,7 @@ def _build_core(
 ) -> _azml.Core:
     subscription_id = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not subscription_id:
-        raise ValidationError(
-            "no subscription: pass subscription_id= or set AZURE_SUBSCRIPTION_ID"
-        )
+        raise ValidationError("no subscription: pass subscription_id= or set AZURE_SUBSCRIPTION_ID")
     cloud_name = cloud or "AzureCloud"
     if cloud_name not in _CLOUDS:
         raise ValidationError(
@@ -318,7 +332,7 @@ class Client(_ClientBase):
     def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -346,5 +360,5 @@ class AsyncClient(_ClientBase):
     async def __aenter__(self) -> AsyncClient:
         return self
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

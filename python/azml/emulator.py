@@ -69,7 +69,7 @@ class EmulatorHandle:
     def __enter__(self) -> EmulatorHandle:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def __repr__(self) -> str:

@@ -141,8 +141,11 @@ impl ClientSecretCredential {
     }
 
     #[getter]
-    fn ca_file(&self) -> Option<PathBuf> {
-        self.inner.ca_file.clone()
+    fn ca_file(&self) -> Option<String> {
+        self.inner
+            .ca_file
+            .as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
     }
 
     /// A token for `scopes`; blocks with the GIL released, interruptible by Ctrl-C.

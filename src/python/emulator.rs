@@ -48,7 +48,7 @@ pub struct Emulator {
     #[pyo3(get)]
     client_id: String,
     #[pyo3(get)]
-    ca_file: Option<PathBuf>,
+    ca_file: Option<String>,
     env: Vec<(String, String)>,
     credential: Arc<SecretCredential>,
 }
@@ -120,7 +120,9 @@ impl Emulator {
             subscription_id: server.subscription_id().to_string(),
             tenant_id: server.tenant_id().to_string(),
             client_id: server.client_id().to_string(),
-            ca_file: server.ca_file(),
+            ca_file: server
+                .ca_file()
+                .map(|p| p.to_string_lossy().into_owned()),
             env: server.env(),
             credential,
             running: Mutex::new(Some(running)),
