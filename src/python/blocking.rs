@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use pyo3::prelude::*;
 
-use super::errors;
+use super::{errors, gate};
 
 /// How often a blocked caller wakes up to let Python run its signal handlers.
 const SIGNAL_SLICE: Duration = Duration::from_millis(50);
@@ -61,7 +61,11 @@ where
     let mut rx = rx;
     loop {
         // The receiver is not `Sync`: move it into the detached closure and back.
-        let (received, back) = py.detach(move || (rx.recv_timeout(SIGNAL_SLICE), rx));
+        let (received, back) = py.detach(move || {
+            let received = rx.recv_timeout(SIGNAL_SLICE);
+            gate::park_if_exiting();
+            (received, rx)
+        });
         rx = back;
         match received {
             Ok(result) => return to_py_result(py, result),

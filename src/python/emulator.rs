@@ -120,9 +120,7 @@ impl Emulator {
             subscription_id: server.subscription_id().to_string(),
             tenant_id: server.tenant_id().to_string(),
             client_id: server.client_id().to_string(),
-            ca_file: server
-                .ca_file()
-                .map(|p| p.to_string_lossy().into_owned()),
+            ca_file: server.ca_file().map(|p| p.to_string_lossy().into_owned()),
             env: server.env(),
             credential,
             running: Mutex::new(Some(running)),

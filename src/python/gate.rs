@@ -7,6 +7,7 @@
 //! threads already attached to leave. After that, no runtime thread ever touches Python.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use pyo3::Python;
@@ -15,6 +16,8 @@ use pyo3::Python;
 struct State {
     /// `atexit` ran: no more attaching.
     closed: bool,
+    /// The thread that ran `shutdown` (the one finalizing the interpreter).
+    exiting: Option<ThreadId>,
     /// Runtime threads attached right now (inside [`with_python`]).
     attached: usize,
     /// Async calls whose result is not yet delivered (or dropped).
@@ -29,11 +32,18 @@ struct Gate {
 static GATE: Gate = Gate {
     state: Mutex::new(State {
         closed: false,
+        exiting: None,
         attached: 0,
         in_flight: 0,
     }),
     changed: Condvar::new(),
 };
+
+thread_local! {
+    /// How many [`with_python`] calls this thread is inside (a Python callback may block on
+    /// another azml call, which may park in [`park_if_exiting`]).
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 fn lock() -> MutexGuard<'static, State> {
     GATE.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -49,10 +59,12 @@ pub fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> Option<R> {
         }
         s.attached += 1;
     }
+    DEPTH.with(|d| d.set(d.get() + 1));
     // Decrement even if `f` panics, or `shutdown` would wait for nothing.
     struct Leave;
     impl Drop for Leave {
         fn drop(&mut self) {
+            DEPTH.with(|d| d.set(d.get() - 1));
             let mut s = lock();
             s.attached -= 1;
             GATE.changed.notify_all();
@@ -102,13 +114,41 @@ fn wait_until(deadline: Instant, mut done: impl FnMut(&State) -> bool) {
 pub fn shutdown(timeout: Duration) {
     let deadline = Instant::now() + timeout;
     wait_until(deadline, |s| s.in_flight == 0);
-    lock().closed = true;
+    {
+        let mut s = lock();
+        s.closed = true;
+        s.exiting = Some(std::thread::current().id());
+    }
     // Attached threads need the GIL only briefly (deliver a result, call `get_token`); give
     // them a little more than the deadline so a slow credential cannot make us crash.
     wait_until(
         deadline.max(Instant::now() + Duration::from_millis(500)),
         |s| s.attached == 0,
     );
+}
+
+/// Whether a Python thread that released the GIL must never take it again: once the
+/// interpreter is exiting, any thread but the exiting one is a daemon thread, and on
+/// CPython < 3.14 taking the GIL during finalization ends the thread with `pthread_exit`,
+/// whose forced unwind through Rust frames aborts the process. Such a thread parks
+/// forever instead (what CPython 3.14 does itself); the process is about to end.
+pub fn park_if_exiting() {
+    let must_park = {
+        let mut s = lock();
+        let park = s.closed && s.exiting != Some(std::thread::current().id());
+        if park {
+            // This thread will never leave its `with_python` sections: stop counting them,
+            // or `shutdown` would wait for it.
+            s.attached -= DEPTH.with(|d| d.replace(0));
+            GATE.changed.notify_all();
+        }
+        park
+    };
+    if must_park {
+        loop {
+            std::thread::park();
+        }
+    }
 }
 
 /// Number of async calls in flight (for tests).
