@@ -1,0 +1,61 @@
+"""azml: `az ml workspace …` and `az group …` in-process, with a Rust core.
+
+    client = azml.Client()                      # AZURE_SUBSCRIPTION_ID, AZURE_* credential
+    client.workspaces.show("ws", resource_group="rg")
+
+See `azml.Client`, `azml.AsyncClient`, `azml.errors` and `azml.emulator`.
+"""
+
+from __future__ import annotations
+
+import atexit as _atexit
+import os as _os
+
+from . import _azml, emulator, errors
+from ._azml import AccessToken, ClientSecretCredential
+from ._client import AsyncClient, Client
+from .errors import (
+    AuthorizationError,
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    OperationFailedError,
+    OperationTimeoutError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ThrottledError,
+    ValidationError,
+)
+
+__version__: str = _azml.__version__
+
+__all__ = [
+    "AccessToken",
+    "AsyncClient",
+    "AuthorizationError",
+    "AzureError",
+    "Client",
+    "ClientAuthenticationError",
+    "ClientSecretCredential",
+    "HttpResponseError",
+    "OperationFailedError",
+    "OperationTimeoutError",
+    "ResourceExistsError",
+    "ResourceNotFoundError",
+    "ServiceRequestError",
+    "ThrottledError",
+    "ValidationError",
+    "__version__",
+    "emulator",
+    "errors",
+]
+
+# Before the interpreter finalizes, let async results in flight land and then stop every
+# runtime thread from attaching to Python (a late attach can crash the interpreter).
+_atexit.register(_azml._shutdown, 1.0)
+
+# A tokio runtime does not survive fork: the child forgets the parent's tasks and builds its
+# own runtime, ARM clients and credentials on first use.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_azml._after_fork)

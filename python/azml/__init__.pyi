@@ -1,0 +1,201 @@
+from typing import Any, Dict, List, Optional, Protocol, Union
+
+from typing_extensions import TypeAlias
+
+from . import emulator as emulator
+from . import errors as errors
+from ._azml import AccessToken as AccessToken
+from ._azml import ClientSecretCredential as ClientSecretCredential
+from .errors import AuthorizationError as AuthorizationError
+from .errors import AzureError as AzureError
+from .errors import ClientAuthenticationError as ClientAuthenticationError
+from .errors import HttpResponseError as HttpResponseError
+from .errors import OperationFailedError as OperationFailedError
+from .errors import OperationTimeoutError as OperationTimeoutError
+from .errors import ResourceExistsError as ResourceExistsError
+from .errors import ResourceNotFoundError as ResourceNotFoundError
+from .errors import ServiceRequestError as ServiceRequestError
+from .errors import ThrottledError as ThrottledError
+from .errors import ValidationError as ValidationError
+
+__version__: str
+
+class _Token(Protocol):
+    token: str
+    expires_on: int
+
+class TokenCredentialLike(Protocol):
+    def get_token(self, *scopes: str) -> _Token: ...
+
+_Credential: TypeAlias = Union[ClientSecretCredential, TokenCredentialLike]
+_Json: TypeAlias = Dict[str, Any]
+
+class Groups:
+    def create(
+        self,
+        name: str,
+        *,
+        location: str,
+        tags: Optional[Dict[str, str]] = None,
+        managed_by: Optional[str] = None,
+    ) -> _Json: ...
+    def show(self, name: str) -> _Json: ...
+    def list(self) -> List[_Json]: ...
+    def exists(self, name: str) -> bool: ...
+    def delete(self, name: str, *, no_wait: bool = False) -> None: ...
+
+class AsyncGroups:
+    async def create(
+        self,
+        name: str,
+        *,
+        location: str,
+        tags: Optional[Dict[str, str]] = None,
+        managed_by: Optional[str] = None,
+    ) -> _Json: ...
+    async def show(self, name: str) -> _Json: ...
+    async def list(self) -> List[_Json]: ...
+    async def exists(self, name: str) -> bool: ...
+    async def delete(self, name: str, *, no_wait: bool = False) -> None: ...
+
+class Workspaces:
+    def create(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: Optional[str] = None,
+        storage_account: Optional[str] = None,
+        keyvault: Optional[str] = None,
+        application_insights: Optional[str] = None,
+        container_registry: Optional[str] = None,
+        pe_name: Optional[str] = None,
+        pe_auto_approval: bool = False,
+        pe_resource_group: Optional[str] = None,
+        pe_vnet_name: Optional[str] = None,
+        pe_subnet_name: Optional[str] = None,
+        cmk_keyvault: Optional[str] = None,
+        resource_cmk_uri: Optional[str] = None,
+        hbi_workspace: bool = False,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        exist_ok: bool = False,
+        create_resource_group: bool = False,
+    ) -> _Json: ...
+    def list(self, resource_group: Optional[str] = None) -> List[_Json]: ...
+    def show(self, name: str, *, resource_group: str) -> _Json: ...
+    def update(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        image_build_compute: Optional[str] = None,
+        allow_public_access: Optional[bool] = None,
+    ) -> _Json: ...
+    def delete(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        all_resources: bool = False,
+        permanently_delete: bool = False,
+        no_wait: bool = False,
+    ) -> None: ...
+
+class AsyncWorkspaces:
+    async def create(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: Optional[str] = None,
+        storage_account: Optional[str] = None,
+        keyvault: Optional[str] = None,
+        application_insights: Optional[str] = None,
+        container_registry: Optional[str] = None,
+        pe_name: Optional[str] = None,
+        pe_auto_approval: bool = False,
+        pe_resource_group: Optional[str] = None,
+        pe_vnet_name: Optional[str] = None,
+        pe_subnet_name: Optional[str] = None,
+        cmk_keyvault: Optional[str] = None,
+        resource_cmk_uri: Optional[str] = None,
+        hbi_workspace: bool = False,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        exist_ok: bool = False,
+        create_resource_group: bool = False,
+    ) -> _Json: ...
+    async def list(self, resource_group: Optional[str] = None) -> List[_Json]: ...
+    async def show(self, name: str, *, resource_group: str) -> _Json: ...
+    async def update(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        image_build_compute: Optional[str] = None,
+        allow_public_access: Optional[bool] = None,
+    ) -> _Json: ...
+    async def delete(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        all_resources: bool = False,
+        permanently_delete: bool = False,
+        no_wait: bool = False,
+    ) -> None: ...
+
+class Client:
+    groups: Groups
+    workspaces: Workspaces
+    def __init__(
+        self,
+        subscription_id: Optional[str] = None,
+        credential: Optional[_Credential] = None,
+        cloud: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        output: str = "v1",
+        *,
+        ca_file: Optional[str] = None,
+    ) -> None: ...
+    @property
+    def subscription_id(self) -> str: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def output(self) -> str: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+class AsyncClient:
+    groups: AsyncGroups
+    workspaces: AsyncWorkspaces
+    def __init__(
+        self,
+        subscription_id: Optional[str] = None,
+        credential: Optional[_Credential] = None,
+        cloud: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        output: str = "v1",
+        *,
+        ca_file: Optional[str] = None,
+    ) -> None: ...
+    @property
+    def subscription_id(self) -> str: ...
+    @property
+    def endpoint(self) -> str: ...
+    @property
+    def output(self) -> str: ...
+    async def aclose(self) -> None: ...
+    async def __aenter__(self) -> AsyncClient: ...
+    async def __aexit__(self, *exc: object) -> None: ...

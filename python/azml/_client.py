@@ -1,0 +1,364 @@
+"""`Client` and `AsyncClient`: the same namespaces and methods, written once.
+
+Each method is declared once, in `_Groups` / `_Workspaces`, as a function that turns its
+arguments into an operation name and the keyword arguments for the Rust core. `_sync` and
+`_async` make the blocking and the coroutine variants of it, with the same signature.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+
+from . import _azml
+from .errors import ClientAuthenticationError, ValidationError
+
+__all__ = ["AsyncClient", "Client"]
+
+# ARM endpoint and Entra ID authority of each cloud (the names of `az cloud list`).
+_CLOUDS = {
+    "AzureCloud": ("https://management.azure.com", "https://login.microsoftonline.com"),
+    "AzureChinaCloud": ("https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
+    "AzureUSGovernment": (
+        "https://management.usgovcloudapi.net",
+        "https://login.microsoftonline.us",
+    ),
+}
+
+_Request = Tuple[str, Dict[str, Any]]
+
+
+_FLAGS = frozenset({
+    "no_wait", "pe_auto_approval", "hbi_workspace", "exist_ok", "create_resource_group",
+    "all_resources", "permanently_delete", "allow_public_access",
+})  # fmt: skip
+
+
+def _request(op: str, **kwargs: Any) -> _Request:
+    # None means "not given": the Rust parameter structs default every optional field, and
+    # reject unknown ones, so only what was given travels.
+    params = {k: v for k, v in kwargs.items() if v is not None}
+    for key, value in params.items():
+        # The Rust side would take any truthy object for a flag and any JSON for a tag.
+        if key in _FLAGS and not isinstance(value, bool):
+            raise ValidationError(f"{key} must be True or False, not {value!r}")
+        if key == "tags":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise ValidationError("tags must be a dict of str to str")
+            params[key] = dict(value)
+    return op, params
+
+
+def _public_signature(build: Callable[..., _Request]) -> inspect.Signature:
+    # The builder's parameters; its return type is internal (the stubs give the real ones).
+    return inspect.signature(build).replace(return_annotation=inspect.Signature.empty)
+
+
+def _sync(build: Callable[..., _Request]) -> Callable[..., Any]:
+    @functools.wraps(build)
+    def method(self: _Namespace, *args: Any, **kwargs: Any) -> Any:
+        op, params = build(self, *args, **kwargs)
+        return self._core.call(op, params)
+
+    method.__signature__ = _public_signature(build)  # type: ignore[attr-defined]
+    return method
+
+
+def _async(build: Callable[..., _Request]) -> Callable[..., Any]:
+    @functools.wraps(build)
+    async def method(self: _Namespace, *args: Any, **kwargs: Any) -> Any:
+        op, params = build(self, *args, **kwargs)
+        return await self._core.call_async(op, params)
+
+    method.__signature__ = _public_signature(build)  # type: ignore[attr-defined]
+    return method
+
+
+class _Namespace:
+    def __init__(self, core: _azml.Core) -> None:
+        self._core = core
+
+
+class _Groups:
+    """`az group …`: one builder per method; the docstrings are the methods'."""
+
+    def create(
+        self,
+        name: str,
+        *,
+        location: str,
+        tags: Optional[Dict[str, str]] = None,
+        managed_by: Optional[str] = None,
+    ) -> _Request:
+        """Create (or update) a resource group; returns it as `az group create` prints it."""
+        return _request(
+            "group.create", name=name, location=location, tags=tags, managed_by=managed_by
+        )
+
+    def show(self, name: str) -> _Request:
+        """The resource group, as `az group show` prints it."""
+        return _request("group.show", name=name)
+
+    def list(self) -> _Request:
+        """Every resource group of the subscription."""
+        return _request("group.list")
+
+    def exists(self, name: str) -> _Request:
+        """Whether the resource group exists."""
+        return _request("group.exists", name=name)
+
+    def delete(self, name: str, *, no_wait: bool = False) -> _Request:
+        """Delete the resource group and everything in it; returns None."""
+        return _request("group.delete", name=name, no_wait=no_wait)
+
+
+class _Workspaces:
+    """`az ml workspace …`."""
+
+    def create(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: Optional[str] = None,
+        storage_account: Optional[str] = None,
+        keyvault: Optional[str] = None,
+        application_insights: Optional[str] = None,
+        container_registry: Optional[str] = None,
+        pe_name: Optional[str] = None,
+        pe_auto_approval: bool = False,
+        pe_resource_group: Optional[str] = None,
+        pe_vnet_name: Optional[str] = None,
+        pe_subnet_name: Optional[str] = None,
+        cmk_keyvault: Optional[str] = None,
+        resource_cmk_uri: Optional[str] = None,
+        hbi_workspace: bool = False,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        exist_ok: bool = False,
+        create_resource_group: bool = False,
+    ) -> _Request:
+        """Create a workspace, and the storage account, Key Vault and Application Insights
+        not given by id; returns the workspace dict (in the client's output format)."""
+        return _request(
+            "workspace.create", name=name, resource_group=resource_group, location=location,
+            storage_account=storage_account, keyvault=keyvault,
+            application_insights=application_insights, container_registry=container_registry,
+            pe_name=pe_name, pe_auto_approval=pe_auto_approval,
+            pe_resource_group=pe_resource_group, pe_vnet_name=pe_vnet_name,
+            pe_subnet_name=pe_subnet_name, cmk_keyvault=cmk_keyvault,
+            resource_cmk_uri=resource_cmk_uri, hbi_workspace=hbi_workspace,
+            friendly_name=friendly_name, description=description, tags=tags,
+            exist_ok=exist_ok, create_resource_group=create_resource_group,
+        )  # fmt: skip
+
+    def list(self, resource_group: Optional[str] = None) -> _Request:
+        """`[{resourceGroup, subscriptionId, workspaceName}]` of the subscription or group."""
+        return _request("workspace.list", resource_group=resource_group)
+
+    def show(self, name: str, *, resource_group: str) -> _Request:
+        """The workspace dict."""
+        return _request("workspace.show", name=name, resource_group=resource_group)
+
+    def update(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        image_build_compute: Optional[str] = None,
+        allow_public_access: Optional[bool] = None,
+    ) -> _Request:
+        """Change what is given (tags: the whole map; omitted: kept); returns the workspace
+        dict after the update."""
+        return _request(
+            "workspace.update", name=name, resource_group=resource_group,
+            friendly_name=friendly_name, description=description, tags=tags,
+            image_build_compute=image_build_compute, allow_public_access=allow_public_access,
+        )  # fmt: skip
+
+    def delete(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        all_resources: bool = False,
+        permanently_delete: bool = False,
+        no_wait: bool = False,
+    ) -> _Request:
+        """Delete the workspace (with `all_resources`, also its storage account, Key Vault,
+        Application Insights and container registry); returns None."""
+        return _request(
+            "workspace.delete", name=name, resource_group=resource_group,
+            all_resources=all_resources, permanently_delete=permanently_delete,
+            no_wait=no_wait,
+        )  # fmt: skip
+
+
+def _namespace_classes(spec: type, prefix: str) -> Tuple[type, type]:
+    """The blocking and the async namespace classes of one builder class."""
+    methods = {
+        name: fn for name, fn in vars(spec).items() if callable(fn) and not name.startswith("_")
+    }
+    for name, fn in methods.items():
+        # Argument errors (TypeError) name the public method.
+        fn.__qualname__ = f"{prefix}.{name}"
+    sync_cls = type(
+        f"{prefix}",
+        (_Namespace,),
+        {"__doc__": spec.__doc__, **{n: _sync(f) for n, f in methods.items()}},
+    )
+    async_cls = type(
+        f"Async{prefix}",
+        (_Namespace,),
+        {"__doc__": spec.__doc__, **{n: _async(f) for n, f in methods.items()}},
+    )
+    for cls in (sync_cls, async_cls):
+        cls.__module__ = "azml"
+        for fn in vars(cls).values():
+            if callable(fn) and hasattr(fn, "__qualname__"):
+                fn.__qualname__ = f"{cls.__name__}.{fn.__name__}"
+    return sync_cls, async_cls
+
+
+Groups, AsyncGroups = _namespace_classes(_Groups, "Groups")
+Workspaces, AsyncWorkspaces = _namespace_classes(_Workspaces, "Workspaces")
+
+
+def _env_credential(authority: str, ca_file: Optional[str]) -> _azml.ClientSecretCredential:
+    tenant = os.environ.get("AZURE_TENANT_ID")
+    client_id = os.environ.get("AZURE_CLIENT_ID")
+    secret = os.environ.get("AZURE_CLIENT_SECRET")
+    if not (tenant and client_id and secret):
+        raise ClientAuthenticationError(
+            "no credential: pass credential=, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+            "AZURE_CLIENT_SECRET (and AZURE_AUTHORITY_HOST for another authority)"
+        )
+    authority = os.environ.get("AZURE_AUTHORITY_HOST") or authority
+    return _azml.ClientSecretCredential(tenant, client_id, secret, authority, ca_file)
+
+
+def _env_ca_file() -> Optional[str]:
+    return os.environ.get("AZML_CA_FILE") or None
+
+
+def _build_core(
+    subscription_id: Optional[str],
+    credential: Any,
+    cloud: Optional[str],
+    endpoint: Optional[str],
+    output: str,
+    ca_file: Optional[str],
+) -> _azml.Core:
+    subscription_id = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription_id:
+        raise ValidationError("no subscription: pass subscription_id= or set AZURE_SUBSCRIPTION_ID")
+    cloud_name = cloud or "AzureCloud"
+    if cloud_name not in _CLOUDS:
+        raise ValidationError(
+            f"unknown cloud '{cloud_name}': use one of {', '.join(sorted(_CLOUDS))}"
+        )
+    cloud_endpoint, authority = _CLOUDS[cloud_name]
+    if endpoint is None:
+        # An explicit cloud wins over the environment's endpoint.
+        endpoint = (None if cloud else os.environ.get("AZML_ENDPOINT")) or cloud_endpoint
+    ca_file = ca_file if ca_file is not None else _env_ca_file()
+    if credential is None:
+        credential = _env_credential(authority, ca_file)
+    return _azml.Core(subscription_id, endpoint, credential, output, ca_file)
+
+
+class _ClientBase:
+    def __init__(
+        self,
+        subscription_id: Optional[str] = None,
+        credential: Any = None,
+        cloud: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        output: str = "v1",
+        *,
+        ca_file: Optional[str] = None,
+    ) -> None:
+        self._core = _build_core(subscription_id, credential, cloud, endpoint, output, ca_file)
+        self._closed = False
+
+    @property
+    def subscription_id(self) -> str:
+        return self._core.subscription_id
+
+    @property
+    def endpoint(self) -> str:
+        return self._core.endpoint
+
+    @property
+    def output(self) -> str:
+        return self._core.output
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, "
+            f"subscription_id={self.subscription_id!r}, output={self.output!r})"
+        )
+
+
+class Client(_ClientBase):
+    """Blocking client: every call waits with the GIL released and stops on Ctrl-C."""
+
+    def __init__(
+        self,
+        subscription_id: Optional[str] = None,
+        credential: Any = None,
+        cloud: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        output: str = "v1",
+        *,
+        ca_file: Optional[str] = None,
+    ) -> None:
+        super().__init__(subscription_id, credential, cloud, endpoint, output, ca_file=ca_file)
+        self.groups = Groups(self._core)
+        self.workspaces = Workspaces(self._core)
+
+    def close(self) -> None:
+        """Nothing to release yet (connections are pooled per process); kept for `with`."""
+        self._closed = True
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncClient(_ClientBase):
+    """asyncio client: the same namespaces and methods as `Client`, as coroutines."""
+
+    def __init__(
+        self,
+        subscription_id: Optional[str] = None,
+        credential: Any = None,
+        cloud: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        output: str = "v1",
+        *,
+        ca_file: Optional[str] = None,
+    ) -> None:
+        super().__init__(subscription_id, credential, cloud, endpoint, output, ca_file=ca_file)
+        self.groups = AsyncGroups(self._core)
+        self.workspaces = AsyncWorkspaces(self._core)
+
+    async def aclose(self) -> None:
+        """Nothing to release yet; kept for `async with`."""
+        self._closed = True
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

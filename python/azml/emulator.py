@@ -1,0 +1,140 @@
+"""The embedded emulator of Azure Resource Manager, Entra ID tokens and Microsoft Graph.
+
+    with azml.emulator.start() as emu:
+        client = azml.Client(subscription_id=emu.subscription_id,
+                             credential=emu.credential, endpoint=emu.url)
+
+`python -m azml.emulator [--port 8443] [--tls] [--latency fast|realistic|instant]` (or
+`azml emulator …`) prints `export NAME=value` lines, then serves until Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import signal
+import sys
+import threading
+from typing import Any, Dict, List, Optional, Sequence
+
+from . import _azml
+
+__all__ = ["EmulatorHandle", "main", "start"]
+
+
+class EmulatorHandle:
+    """A running emulator; a context manager that stops it on exit."""
+
+    def __init__(self, inner: _azml.Emulator) -> None:
+        self._inner = inner
+
+    @property
+    def url(self) -> str:
+        return self._inner.url
+
+    @property
+    def subscription_id(self) -> str:
+        return self._inner.subscription_id
+
+    @property
+    def tenant_id(self) -> str:
+        return self._inner.tenant_id
+
+    @property
+    def client_id(self) -> str:
+        return self._inner.client_id
+
+    @property
+    def ca_file(self) -> Optional[str]:
+        ca = self._inner.ca_file
+        return None if ca is None else str(ca)
+
+    @property
+    def credential(self) -> _azml.ClientSecretCredential:
+        """A credential for the emulator's default service principal."""
+        return self._inner.credential
+
+    @property
+    def running(self) -> bool:
+        return self._inner.running
+
+    def env(self) -> Dict[str, str]:
+        """Environment variables that point azml, its console script and the Azure SDKs at
+        this emulator (they include the service principal's secret)."""
+        return self._inner.env()
+
+    def stop(self, grace: float = 1.0) -> None:
+        self._inner.stop(grace)
+
+    def __enter__(self) -> EmulatorHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"EmulatorHandle(url={self.url!r}, subscription_id={self.subscription_id!r})"
+
+
+def start(
+    port: int = 0,
+    host: str = "127.0.0.1",
+    tls: bool = False,
+    latency: str = "fast",
+    page_size: int = 100,
+    time_scale: float = 1.0,
+    state: Optional[str] = None,
+) -> EmulatorHandle:
+    """Start an emulator in this process (port 0: a free port); returns once it serves."""
+    return EmulatorHandle(
+        _azml.Emulator.start(port, host, tls, latency, page_size, time_scale, state)
+    )
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Serve the azml emulator; print `export` lines for the shell first.",
+    )
+    p.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--tls", action="store_true", help="serve HTTPS with a CA it generates")
+    p.add_argument("--latency", choices=["instant", "fast", "realistic"], default="fast")
+    p.add_argument("--page-size", type=int, default=100)
+    p.add_argument("--time-scale", type=float, default=1.0)
+    p.add_argument("--state", default=None, help="file to keep the state in across restarts")
+    return p
+
+
+def export_lines(env: Dict[str, str]) -> List[str]:
+    return [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+
+
+def main(argv: Optional[Sequence[str]] = None, prog: str = "python -m azml.emulator") -> int:
+    args = _parser(prog).parse_args(argv)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        emu = start(args.port, args.host, args.tls, args.latency, args.page_size,
+                    args.time_scale, args.state)  # fmt: skip
+        try:
+            for line in export_lines(emu.env()):
+                print(line)
+            sys.stdout.flush()
+            # Wait in slices: the signal handler runs between them.
+            while not stop.wait(0.2):
+                pass
+        finally:
+            emu.stop()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,303 @@
+//! `Core`: one subscription, one ARM endpoint, one credential; `call` (blocking) and
+//! `call_async` (an asyncio future) run the commands of `crate::ops`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use azure_core::credentials::TokenCredential;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::credential::{ClientSecretCredential, PyCredential, SecretCredential};
+use super::{bridge, errors};
+use crate::arm::{ArmClient, ArmConfig};
+use crate::ops::{self, Ops};
+use crate::output::{self, Format};
+
+/// Where tokens come from.
+enum CredentialSource {
+    /// Our `ClientSecretCredential`: used directly, no trip through Python.
+    Secret(Arc<SecretCredential>),
+    /// Any Python object with `get_token`.
+    Python(Arc<dyn TokenCredential>),
+}
+
+impl CredentialSource {
+    fn credential(&self) -> crate::Result<Arc<dyn TokenCredential>> {
+        match self {
+            CredentialSource::Secret(s) => s.credential(),
+            CredentialSource::Python(c) => Ok(c.clone()),
+        }
+    }
+}
+
+struct Inner {
+    subscription_id: String,
+    config: ArmConfig,
+    credential: CredentialSource,
+    format: Format,
+    /// The ARM client of the process that built it: its connection pool belongs to that
+    /// process's runtime, so a forked child builds its own.
+    ops: Mutex<Option<(u32, Ops)>>,
+}
+
+impl Inner {
+    fn ops(&self) -> crate::Result<Ops> {
+        let pid = std::process::id();
+        let mut slot = self.ops.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((owner, ops)) = slot.as_ref() {
+            if *owner == pid {
+                return Ok(ops.clone());
+            }
+        }
+        let arm = ArmClient::new(self.config.clone(), self.credential.credential()?)?;
+        let ops = Ops::new(arm, self.subscription_id.clone());
+        *slot = Some((pid, ops.clone()));
+        Ok(ops)
+    }
+}
+
+/// The parameters of the commands that take a name only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Named {
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+/// One command with its parameters, parsed (and so checked) before anything is sent.
+#[derive(Debug)]
+enum Request {
+    GroupCreate(ops::GroupCreate),
+    GroupShow(Named),
+    GroupList(NoParams),
+    GroupExists(Named),
+    GroupDelete(ops::GroupDelete),
+    WorkspaceCreate(Box<ops::WorkspaceCreate>),
+    WorkspaceList(ops::WorkspaceList),
+    WorkspaceShow(ops::WorkspaceRef),
+    WorkspaceUpdate(ops::WorkspaceUpdate),
+    WorkspaceDelete(ops::WorkspaceDelete),
+}
+
+/// The operation names `call` accepts.
+pub const OPERATIONS: &[&str] = &[
+    "group.create",
+    "group.show",
+    "group.list",
+    "group.exists",
+    "group.delete",
+    "workspace.create",
+    "workspace.list",
+    "workspace.show",
+    "workspace.update",
+    "workspace.delete",
+];
+
+fn params<T: DeserializeOwned>(
+    py: Python<'_>,
+    op: &str,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<T> {
+    let empty;
+    let kwargs = match kwargs {
+        Some(k) => k,
+        None => {
+            empty = PyDict::new(py);
+            &empty
+        }
+    };
+    pythonize::depythonize::<T>(kwargs.as_any())
+        .map_err(|e| errors::validation(py, format!("{op}: {e}")))
+}
+
+impl Request {
+    fn parse(py: Python<'_>, op: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        Ok(match op {
+            "group.create" => Request::GroupCreate(params(py, op, kwargs)?),
+            "group.show" => Request::GroupShow(params(py, op, kwargs)?),
+            "group.list" => Request::GroupList(params(py, op, kwargs)?),
+            "group.exists" => Request::GroupExists(params(py, op, kwargs)?),
+            "group.delete" => Request::GroupDelete(params(py, op, kwargs)?),
+            "workspace.create" => Request::WorkspaceCreate(Box::new(params(py, op, kwargs)?)),
+            "workspace.list" => Request::WorkspaceList(params(py, op, kwargs)?),
+            "workspace.show" => Request::WorkspaceShow(params(py, op, kwargs)?),
+            "workspace.update" => Request::WorkspaceUpdate(params(py, op, kwargs)?),
+            "workspace.delete" => Request::WorkspaceDelete(params(py, op, kwargs)?),
+            other => {
+                return Err(errors::validation(
+                    py,
+                    format!(
+                        "unknown operation '{other}': expected one of {}",
+                        OPERATIONS.join(", ")
+                    ),
+                ))
+            }
+        })
+    }
+
+    /// Run the command and shape its result as az prints it (`Value::Null` for the
+    /// commands az prints nothing for).
+    async fn run(self, ops: Ops, format: Format) -> crate::Result<Value> {
+        Ok(match self {
+            Request::GroupCreate(p) => output::group(&ops.group_create(p).await?),
+            Request::GroupShow(p) => output::group(&ops.group_show(&p.name).await?),
+            Request::GroupList(NoParams {}) => {
+                Value::Array(ops.group_list().await?.iter().map(output::group).collect())
+            }
+            Request::GroupExists(p) => Value::Bool(ops.group_exists(&p.name).await?),
+            Request::GroupDelete(p) => {
+                ops.group_delete(p).await?;
+                Value::Null
+            }
+            Request::WorkspaceCreate(p) => {
+                output::workspace(&ops.workspace_create(*p).await?, format)
+            }
+            Request::WorkspaceList(p) => Value::Array(
+                ops.workspace_list(p)
+                    .await?
+                    .iter()
+                    .map(|w| output::workspace_list_entry(w, format))
+                    .collect(),
+            ),
+            Request::WorkspaceShow(p) => output::workspace(&ops.workspace_show(p).await?, format),
+            Request::WorkspaceUpdate(p) => {
+                output::workspace(&ops.workspace_update(p).await?, format)
+            }
+            Request::WorkspaceDelete(p) => {
+                ops.workspace_delete(p).await?;
+                Value::Null
+            }
+        })
+    }
+}
+
+/// The engine under `azml.Client` and `azml.AsyncClient`.
+#[pyclass(module = "azml._azml", frozen)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+impl Core {
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<impl std::future::Future<Output = crate::Result<Value>> + Send + 'static> {
+        let request = Request::parse(py, op, kwargs)?;
+        let inner = self.inner.clone();
+        Ok(async move {
+            let ops = inner.ops()?;
+            request.run(ops, inner.format).await
+        })
+    }
+}
+
+#[pymethods]
+impl Core {
+    #[new]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None))]
+    fn py_new(
+        py: Python<'_>,
+        subscription_id: String,
+        endpoint: String,
+        credential: Bound<'_, PyAny>,
+        output: &str,
+        ca_file: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let format: Format = output
+            .parse()
+            .map_err(|e: String| errors::validation(py, e))?;
+        if subscription_id.trim().is_empty() {
+            return Err(errors::validation(py, "subscription_id must not be empty"));
+        }
+        let parsed = url::Url::parse(&endpoint)
+            .map_err(|e| errors::validation(py, format!("invalid endpoint '{endpoint}': {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(errors::validation(
+                py,
+                format!("invalid endpoint '{endpoint}': use http:// or https://"),
+            ));
+        }
+        let credential = if let Ok(ours) = credential.cast::<ClientSecretCredential>() {
+            CredentialSource::Secret(ours.get().inner.clone())
+        } else if credential.hasattr("get_token")? {
+            CredentialSource::Python(Arc::new(PyCredential::new(credential.unbind())))
+        } else {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "credential must have a get_token(*scopes) method",
+            ));
+        };
+        let mut config = ArmConfig::new(endpoint);
+        config.ca_file = ca_file;
+        Ok(Core {
+            inner: Arc::new(Inner {
+                subscription_id,
+                config,
+                credential,
+                format,
+                ops: Mutex::new(None),
+            }),
+        })
+    }
+
+    #[getter]
+    fn subscription_id(&self) -> &str {
+        &self.inner.subscription_id
+    }
+
+    #[getter]
+    fn endpoint(&self) -> &str {
+        &self.inner.config.endpoint
+    }
+
+    #[getter]
+    fn output(&self) -> &'static str {
+        match self.inner.format {
+            Format::V1 => "v1",
+            Format::V2 => "v2",
+            Format::Arm => "arm",
+        }
+    }
+
+    /// Run `op` and wait for it, the GIL released; Ctrl-C aborts it.
+    #[pyo3(signature = (op, kwargs = None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.prepare(py, op, kwargs)?;
+        let value = super::blocking::run(py, fut)?;
+        Ok(pythonize::pythonize(py, &value)?)
+    }
+
+    /// Start `op` and return an asyncio future of its result (needs a running loop).
+    #[pyo3(signature = (op, kwargs = None))]
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.prepare(py, op, kwargs)?;
+        bridge::spawn(py, fut)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Core(subscription_id='{}', endpoint='{}', output='{}')",
+            self.inner.subscription_id,
+            self.inner.config.endpoint,
+            self.output()
+        )
+    }
+}

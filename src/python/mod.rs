@@ -1,0 +1,49 @@
+//! The PyO3 bindings: the extension module `azml._azml`. The public Python surface is
+//! `python/azml`; this module is its engine and stays small: `Core` runs commands,
+//! `ClientSecretCredential` gets tokens, `Emulator` embeds the emulator.
+
+mod blocking;
+mod bridge;
+mod core;
+mod credential;
+mod emulator;
+mod errors;
+mod gate;
+
+use std::time::Duration;
+
+use pyo3::prelude::*;
+
+/// Drain and close (see `gate`): called from `atexit` by `azml/__init__.py`.
+#[pyfunction]
+#[pyo3(signature = (timeout_s = 1.0))]
+fn _shutdown(py: Python<'_>, timeout_s: f64) {
+    let timeout = Duration::from_secs_f64(timeout_s.clamp(0.0, 60.0));
+    py.detach(|| gate::shutdown(timeout));
+}
+
+/// In a forked child (`os.register_at_fork`): forget the parent's tasks. The runtime, the
+/// ARM clients and the credentials are per process already and get rebuilt on first use.
+#[pyfunction]
+fn _after_fork() {
+    gate::after_fork_in_child();
+}
+
+/// Async calls started whose result is not delivered yet.
+#[pyfunction]
+fn _in_flight() -> usize {
+    gate::in_flight()
+}
+
+#[pymodule]
+fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<core::Core>()?;
+    m.add_class::<credential::ClientSecretCredential>()?;
+    m.add_class::<credential::AccessToken>()?;
+    m.add_class::<emulator::Emulator>()?;
+    m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
+    Ok(())
+}
