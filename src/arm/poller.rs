@@ -49,13 +49,25 @@ fn provisioning_state(body: &Value) -> Option<&str> {
     body.get("properties")?.get("provisioningState")?.as_str()
 }
 
-/// The wait before the next poll: the service's `Retry-After` within `[0, ceiling]`, else the
+/// The first wait when the service names none. Short operations (most of them against a
+/// local emulator, many against Azure) then finish in a fraction of a second instead of a
+/// whole `poll_interval`; the doubling keeps a long operation to a handful of extra polls.
+const FIRST_POLL: Duration = Duration::from_millis(100);
+
+/// The wait before poll number `attempt` (0-based): the service's `Retry-After` within
+/// `[0, ceiling]` when it gave one, else a delay doubling from [`FIRST_POLL`] up to the
 /// configured interval.
-fn poll_delay(p: &Pipeline, headers: &HeaderMap) -> Duration {
+fn poll_delay(p: &Pipeline, headers: &HeaderMap, attempt: u32) -> Duration {
     match retry_after(headers) {
         Some(d) => d.min(p.retry.max_retry_after),
-        None => p.config.poll_interval,
+        None => doubling_delay(attempt, p.config.poll_interval),
     }
+}
+
+fn doubling_delay(attempt: u32, ceiling: Duration) -> Duration {
+    FIRST_POLL
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(ceiling)
 }
 
 fn failed(state: State, body: &Value, headers: &HeaderMap, what: &str) -> Error {
@@ -103,9 +115,11 @@ pub(crate) async fn wait(
             Some(l) if verb == Verb::Post => Some(p.service_url("Location", l)?),
             _ => None,
         };
-        let mut delay = poll_delay(p, &initial.headers);
+        let mut delay = poll_delay(p, &initial.headers, 0);
+        let mut attempt = 0;
         loop {
             tokio::time::sleep(delay).await;
+            attempt += 1;
             let r = p.send(Method::GET, op_url.clone(), None).await?;
             let status = r.body.get("status").and_then(Value::as_str);
             // Some services answer 202 with no body while the operation runs.
@@ -120,7 +134,7 @@ pub(crate) async fn wait(
                 .with_status(r.status)
             })?;
             match state_of(status) {
-                State::Running => delay = poll_delay(p, &r.headers),
+                State::Running => delay = poll_delay(p, &r.headers, attempt),
                 State::Succeeded => break,
                 s => return Err(failed(s, &r.body, &r.headers, &what)),
             }
@@ -137,7 +151,7 @@ pub(crate) async fn wait(
     if initial.status == 202 {
         if let Some(raw) = initial.header("location") {
             let url = p.service_url("Location", raw)?;
-            let body = poll_location(p, url, poll_delay(p, &initial.headers)).await?;
+            let body = poll_location(p, url, poll_delay(p, &initial.headers, 0)).await?;
             return match verb {
                 Verb::Put | Verb::Patch if body.is_null() => {
                     Ok(p.send(Method::GET, resource.clone(), None).await?.body)
@@ -165,13 +179,15 @@ pub(crate) async fn wait(
 /// GET `url` until it stops answering 202; returns the final body.
 async fn poll_location(p: &Pipeline, url: Url, first_delay: Duration) -> Result<Value> {
     let mut delay = first_delay;
+    let mut attempt = 0;
     loop {
         tokio::time::sleep(delay).await;
+        attempt += 1;
         let r = p.send(Method::GET, url.clone(), None).await?;
         if r.status != 202 {
             return Ok(r.body);
         }
-        delay = poll_delay(p, &r.headers);
+        delay = poll_delay(p, &r.headers, attempt);
     }
 }
 
@@ -183,9 +199,11 @@ async fn poll_resource(
     initial_headers: &HeaderMap,
     what: &str,
 ) -> Result<Value> {
-    let mut delay = poll_delay(p, initial_headers);
+    let mut delay = poll_delay(p, initial_headers, 0);
+    let mut attempt = 0;
     loop {
         tokio::time::sleep(delay).await;
+        attempt += 1;
         let r = match p.send(Method::GET, resource.clone(), None).await {
             Ok(r) => r,
             Err(e) if verb == Verb::Delete && e.kind == ErrorKind::NotFound => {
@@ -194,12 +212,31 @@ async fn poll_resource(
             Err(e) => return Err(e),
         };
         match provisioning_state(&r.body).map(state_of) {
-            Some(State::Running) => delay = poll_delay(p, &r.headers),
+            Some(State::Running) => delay = poll_delay(p, &r.headers, attempt),
             Some(s @ (State::Failed | State::Canceled)) => {
                 return Err(failed(s, &r.body, &r.headers, what))
             }
             _ if verb == Verb::Delete => return Ok(Value::Null),
             _ => return Ok(r.body),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polls_without_retry_after_start_fast_and_double_up_to_the_interval() {
+        let ceiling = Duration::from_secs(5);
+        let waits: Vec<u128> = (0..8)
+            .map(|n| doubling_delay(n, ceiling).as_millis())
+            .collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        assert_eq!(doubling_delay(u32::MAX, ceiling), ceiling);
+        assert_eq!(
+            doubling_delay(0, Duration::from_millis(20)),
+            Duration::from_millis(20)
+        );
     }
 }
