@@ -50,7 +50,10 @@ class Core:
     def output(self) -> str: ...
     def call(self, op: str, kwargs: Optional[Mapping[str, Any]] = None) -> Any: ...
     def call_async(
-        self, op: str, kwargs: Optional[Mapping[str, Any]] = None
+        self,
+        op: str,
+        kwargs: Optional[Mapping[str, Any]] = None,
+        future: Optional[asyncio.Future[Any]] = None,
     ) -> asyncio.Future[Any]: ...
 
 class Emulator:

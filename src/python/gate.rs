@@ -18,7 +18,8 @@ struct State {
     closed: bool,
     /// The thread that ran `shutdown` (the one finalizing the interpreter).
     exiting: Option<ThreadId>,
-    /// Runtime threads attached right now (inside [`with_python`]).
+    /// Threads attached through [`with_python`], or about to re-attach after a blocking
+    /// call ([`before_reattach`]).
     attached: usize,
     /// Async calls whose result is not yet delivered (or dropped).
     in_flight: usize,
@@ -127,12 +128,15 @@ pub fn shutdown(timeout: Duration) {
     );
 }
 
-/// Whether a Python thread that released the GIL must never take it again: once the
-/// interpreter is exiting, any thread but the exiting one is a daemon thread, and on
-/// CPython < 3.14 taking the GIL during finalization ends the thread with `pthread_exit`,
-/// whose forced unwind through Rust frames aborts the process. Such a thread parks
-/// forever instead (what CPython 3.14 does itself); the process is about to end.
-pub fn park_if_exiting() {
+/// A Python thread that released the GIL (a blocking call) and is about to take it again.
+/// Once the interpreter is exiting, any thread but the exiting one is a daemon thread, and
+/// on CPython < 3.14 a thread that waits for the GIL when finalization starts is ended with
+/// `pthread_exit`, whose forced unwind through Rust frames aborts the process. So:
+/// - after `shutdown` closed the gate, such a thread parks forever instead (what CPython
+///   3.14 does itself; the process is about to end);
+/// - before, it is counted until it holds the GIL again (drop the returned guard once
+///   attached), and `shutdown` waits for it, so it cannot be left waiting for the GIL.
+pub fn before_reattach() -> Reattaching {
     let must_park = {
         let mut s = lock();
         let park = s.closed && s.exiting != Some(std::thread::current().id());
@@ -141,6 +145,8 @@ pub fn park_if_exiting() {
             // or `shutdown` would wait for it.
             s.attached -= DEPTH.with(|d| d.replace(0));
             GATE.changed.notify_all();
+        } else {
+            s.attached += 1;
         }
         park
     };
@@ -148,6 +154,18 @@ pub fn park_if_exiting() {
         loop {
             std::thread::park();
         }
+    }
+    Reattaching(())
+}
+
+/// See [`before_reattach`]; drop once attached again.
+pub struct Reattaching(());
+
+impl Drop for Reattaching {
+    fn drop(&mut self) {
+        let mut s = lock();
+        s.attached -= 1;
+        GATE.changed.notify_all();
     }
 }
 

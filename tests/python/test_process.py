@@ -68,8 +68,8 @@ import sys, azml
 emu = azml.emulator.start(latency="realistic")
 c = azml.Client(subscription_id=emu.subscription_id, credential=emu.credential, endpoint=emu.url)
 c.groups.create("slow", location="eastus")
-print("ready", flush=True)
 try:
+    print("ready", flush=True)
     c.workspaces.create("slowws", resource_group="slow")
     print("finished", flush=True)
 except KeyboardInterrupt:
