@@ -174,14 +174,27 @@ pub fn in_flight() -> usize {
     lock().in_flight
 }
 
-/// In a forked child: the parent's tasks and attached threads do not exist here.
+thread_local! {
+    /// The gate's lock, held by the forking thread across `fork` so that no other thread
+    /// holds it at that instant (the child would inherit it locked forever).
+    static HELD_FOR_FORK: std::cell::RefCell<Option<MutexGuard<'static, State>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Before `fork` (the GIL is held; no thread waits for the GIL while holding this lock).
+pub fn before_fork() {
+    let guard = lock();
+    HELD_FOR_FORK.with(|h| *h.borrow_mut() = Some(guard));
+}
+
+/// After `fork`, in the parent: release the lock.
+pub fn after_fork_in_parent() {
+    HELD_FOR_FORK.with(|h| h.borrow_mut().take());
+}
+
+/// After `fork`, in the child: the parent's tasks and attached threads do not exist here.
 pub fn after_fork_in_child() {
-    // The child has one thread; the mutex may have been held by a parent thread at fork
-    // time, so do not lock it: reset it wholesale.
-    let mut s = match GATE.state.try_lock() {
-        Ok(s) => s,
-        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => return,
-    };
+    let guard = HELD_FOR_FORK.with(|h| h.borrow_mut().take());
+    let mut s = guard.unwrap_or_else(lock);
     *s = State::default();
 }
