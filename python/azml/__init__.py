@@ -58,4 +58,8 @@ _atexit.register(_azml._shutdown, 1.0)
 # A tokio runtime does not survive fork: the child forgets the parent's tasks and builds its
 # own runtime, ARM clients and credentials on first use.
 if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_azml._after_fork)
+    _os.register_at_fork(
+        before=_azml._before_fork,
+        after_in_parent=_azml._after_fork_in_parent,
+        after_in_child=_azml._after_fork,
+    )

@@ -7,6 +7,7 @@ arguments into an operation name and the keyword arguments for the Rust core. `_
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import os
@@ -72,7 +73,8 @@ def _async(build: Callable[..., _Request]) -> Callable[..., Any]:
     @functools.wraps(build)
     async def method(self: _Namespace, *args: Any, **kwargs: Any) -> Any:
         op, params = build(self, *args, **kwargs)
-        return await self._core.call_async(op, params)
+        future = asyncio.get_running_loop().create_future()
+        return await self._core.call_async(op, params, future)
 
     method.__signature__ = _public_signature(build)  # type: ignore[attr-defined]
     return method

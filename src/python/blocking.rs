@@ -61,11 +61,11 @@ where
     let mut rx = rx;
     loop {
         // The receiver is not `Sync`: move it into the detached closure and back.
-        let (received, back) = py.detach(move || {
+        let (received, back, reattaching) = py.detach(move || {
             let received = rx.recv_timeout(SIGNAL_SLICE);
-            gate::park_if_exiting();
-            (received, rx)
+            (received, rx, gate::before_reattach())
         });
+        drop(reattaching);
         rx = back;
         match received {
             Ok(result) => return to_py_result(py, result),

@@ -18,20 +18,6 @@ use super::gate;
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DELIVER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// Runs on the loop's thread: set the outcome unless the future was cancelled meanwhile.
-#[pyfunction]
-fn _deliver(fut: &Bound<'_, PyAny>, ok: bool, value: Bound<'_, PyAny>) -> PyResult<()> {
-    if fut.call_method0("done")?.is_truthy()? {
-        return Ok(());
-    }
-    if ok {
-        fut.call_method1("set_result", (value,))?;
-    } else {
-        fut.call_method1("set_exception", (value,))?;
-    }
-    Ok(())
-}
-
 /// Done-callback of the asyncio future: a cancelled future aborts its task.
 #[pyclass(module = "azml._azml", frozen)]
 pub struct AbortOnCancel {
@@ -57,7 +43,7 @@ fn deliver(event_loop: Py<PyAny>, fut: Py<PyAny>, outcome: Result<crate::Result<
                 Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
             };
         let deliver = match DELIVER.get_or_try_init(py, || {
-            Ok::<_, PyErr>(wrap_pyfunction!(_deliver, py)?.into_any().unbind())
+            Ok::<_, PyErr>(py.import("azml._bridge")?.getattr("_deliver")?.unbind())
         }) {
             Ok(d) => d.bind(py),
             Err(e) => {
@@ -80,16 +66,29 @@ fn deliver(event_loop: Py<PyAny>, fut: Py<PyAny>, outcome: Result<crate::Result<
     });
 }
 
-/// Start `fut` on the shared runtime and return the asyncio future of its result.
-pub fn spawn<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+/// Start `fut` on the shared runtime and return the asyncio future of its result: `future`
+/// if given (created by the caller on its running loop), else a new one of the running loop.
+pub fn spawn<'py, F>(
+    py: Python<'py>,
+    fut: F,
+    future: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = crate::Result<Value>> + Send + 'static,
 {
-    let get_running_loop = GET_RUNNING_LOOP.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
-    })?;
-    let event_loop = get_running_loop.bind(py).call0()?;
-    let py_fut = event_loop.call_method0("create_future")?;
+    let py_fut = match future {
+        Some(f) => f,
+        None => {
+            let get_running_loop = GET_RUNNING_LOOP.get_or_try_init(py, || {
+                Ok::<_, PyErr>(py.import("asyncio")?.getattr("get_running_loop")?.unbind())
+            })?;
+            get_running_loop
+                .bind(py)
+                .call0()?
+                .call_method0("create_future")?
+        }
+    };
+    let event_loop = py_fut.call_method0("get_loop")?;
     let in_flight = gate::InFlight::new();
     let (loop_ref, fut_ref) = (event_loop.unbind(), py_fut.clone().unbind());
     let task = crate::runtime::shared().spawn(async move {

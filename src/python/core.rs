@@ -280,16 +280,19 @@ impl Core {
         Ok(pythonize::pythonize(py, &value)?)
     }
 
-    /// Start `op` and return an asyncio future of its result (needs a running loop).
-    #[pyo3(signature = (op, kwargs = None))]
+    /// Start `op` and return an asyncio future of its result: `future` when given (a fresh
+    /// future of the running loop; the facade creates it in Python), else a new one of the
+    /// running loop.
+    #[pyo3(signature = (op, kwargs = None, future = None))]
     fn call_async<'py>(
         &self,
         py: Python<'py>,
         op: &str,
         kwargs: Option<&Bound<'py, PyDict>>,
+        future: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.prepare(py, op, kwargs)?;
-        bridge::spawn(py, fut)
+        bridge::spawn(py, fut, future)
     }
 
     fn __repr__(&self) -> String {

@@ -228,10 +228,16 @@ impl TokenCredential for PyCredential {
                     .getattr("token")
                     .and_then(|t| t.extract())
                     .map_err(|_| "get_token returned no str 'token'".to_string())?;
-                let expires_on: i64 = token
-                    .getattr("expires_on")
-                    .and_then(|t| t.extract())
-                    .map_err(|_| "get_token returned no int 'expires_on'".to_string())?;
+                // An int by the azure-core protocol; a float is accepted too.
+                let expires_on = token.getattr("expires_on").ok();
+                let expires_on: i64 = expires_on
+                    .as_ref()
+                    .and_then(|t| {
+                        t.extract::<i64>()
+                            .ok()
+                            .or_else(|| t.extract::<f64>().ok().map(|f| f as i64))
+                    })
+                    .ok_or_else(|| "get_token returned no int 'expires_on'".to_string())?;
                 Ok((secret, expires_on))
             })
         })

@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::PyType;
 
 use crate::error::{Error, ErrorKind};
 
@@ -41,11 +41,13 @@ pub fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyType>> {
 pub fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let cls = class(py, class_name(err.kind))?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("status", err.status)?;
-        kwargs.set_item("code", err.code.as_deref())?;
-        kwargs.set_item("request_id", err.request_id.as_deref())?;
-        let exc = cls.call((err.message.as_str(),), Some(&kwargs))?;
+        // What `AzureError.__init__` does, without running Python code inside this Rust
+        // frame (see `azml/_bridge.py` for why that matters in daemon threads at exit).
+        let exc = cls.call_method1("__new__", (&cls, err.message.as_str()))?;
+        exc.setattr("message", err.message.as_str())?;
+        exc.setattr("status", err.status)?;
+        exc.setattr("code", err.code.as_deref())?;
+        exc.setattr("request_id", err.request_id.as_deref())?;
         Ok(PyErr::from_value(exc))
     };
     build().unwrap_or_else(|e| e)

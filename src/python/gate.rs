@@ -18,7 +18,8 @@ struct State {
     closed: bool,
     /// The thread that ran `shutdown` (the one finalizing the interpreter).
     exiting: Option<ThreadId>,
-    /// Runtime threads attached right now (inside [`with_python`]).
+    /// Threads attached through [`with_python`], or about to re-attach after a blocking
+    /// call ([`before_reattach`]).
     attached: usize,
     /// Async calls whose result is not yet delivered (or dropped).
     in_flight: usize,
@@ -127,12 +128,15 @@ pub fn shutdown(timeout: Duration) {
     );
 }
 
-/// Whether a Python thread that released the GIL must never take it again: once the
-/// interpreter is exiting, any thread but the exiting one is a daemon thread, and on
-/// CPython < 3.14 taking the GIL during finalization ends the thread with `pthread_exit`,
-/// whose forced unwind through Rust frames aborts the process. Such a thread parks
-/// forever instead (what CPython 3.14 does itself); the process is about to end.
-pub fn park_if_exiting() {
+/// A Python thread that released the GIL (a blocking call) and is about to take it again.
+/// Once the interpreter is exiting, any thread but the exiting one is a daemon thread, and
+/// on CPython < 3.14 a thread that waits for the GIL when finalization starts is ended with
+/// `pthread_exit`, whose forced unwind through Rust frames aborts the process. So:
+/// - after `shutdown` closed the gate, such a thread parks forever instead (what CPython
+///   3.14 does itself; the process is about to end);
+/// - before, it is counted until it holds the GIL again (drop the returned guard once
+///   attached), and `shutdown` waits for it, so it cannot be left waiting for the GIL.
+pub fn before_reattach() -> Reattaching {
     let must_park = {
         let mut s = lock();
         let park = s.closed && s.exiting != Some(std::thread::current().id());
@@ -141,6 +145,8 @@ pub fn park_if_exiting() {
             // or `shutdown` would wait for it.
             s.attached -= DEPTH.with(|d| d.replace(0));
             GATE.changed.notify_all();
+        } else {
+            s.attached += 1;
         }
         park
     };
@@ -149,6 +155,18 @@ pub fn park_if_exiting() {
             std::thread::park();
         }
     }
+    Reattaching(())
+}
+
+/// See [`before_reattach`]; drop once attached again.
+pub struct Reattaching(());
+
+impl Drop for Reattaching {
+    fn drop(&mut self) {
+        let mut s = lock();
+        s.attached -= 1;
+        GATE.changed.notify_all();
+    }
 }
 
 /// Number of async calls in flight (for tests).
@@ -156,14 +174,27 @@ pub fn in_flight() -> usize {
     lock().in_flight
 }
 
-/// In a forked child: the parent's tasks and attached threads do not exist here.
+thread_local! {
+    /// The gate's lock, held by the forking thread across `fork` so that no other thread
+    /// holds it at that instant (the child would inherit it locked forever).
+    static HELD_FOR_FORK: std::cell::RefCell<Option<MutexGuard<'static, State>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Before `fork` (the GIL is held; no thread waits for the GIL while holding this lock).
+pub fn before_fork() {
+    let guard = lock();
+    HELD_FOR_FORK.with(|h| *h.borrow_mut() = Some(guard));
+}
+
+/// After `fork`, in the parent: release the lock.
+pub fn after_fork_in_parent() {
+    HELD_FOR_FORK.with(|h| h.borrow_mut().take());
+}
+
+/// After `fork`, in the child: the parent's tasks and attached threads do not exist here.
 pub fn after_fork_in_child() {
-    // The child has one thread; the mutex may have been held by a parent thread at fork
-    // time, so do not lock it: reset it wholesale.
-    let mut s = match GATE.state.try_lock() {
-        Ok(s) => s,
-        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => return,
-    };
+    let guard = HELD_FOR_FORK.with(|h| h.borrow_mut().take());
+    let mut s = guard.unwrap_or_else(lock);
     *s = State::default();
 }

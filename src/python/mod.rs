@@ -22,7 +22,19 @@ fn _shutdown(py: Python<'_>, timeout_s: f64) {
     py.detach(|| gate::shutdown(timeout));
 }
 
-/// In a forked child (`os.register_at_fork`): forget the parent's tasks. The runtime, the
+/// `os.register_at_fork(before=...)`.
+#[pyfunction]
+fn _before_fork() {
+    gate::before_fork();
+}
+
+/// `os.register_at_fork(after_in_parent=...)`.
+#[pyfunction]
+fn _after_fork_in_parent() {
+    gate::after_fork_in_parent();
+}
+
+/// `os.register_at_fork(after_in_child=...)`: forget the parent's tasks. The runtime, the
 /// ARM clients and the credentials are per process already and get rebuilt on first use.
 #[pyfunction]
 fn _after_fork() {
@@ -43,6 +55,8 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<credential::AccessToken>()?;
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
+    m.add_function(wrap_pyfunction!(_before_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(_after_fork_in_parent, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
     Ok(())

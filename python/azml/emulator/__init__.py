@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any, Dict, List, Optional, Sequence
 
-from . import _azml
+from .. import _azml
 
 __all__ = ["EmulatorHandle", "main", "start"]
 
@@ -134,7 +134,3 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "python -m azml.emula
         for s, handler in previous.items():
             signal.signal(s, handler)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
