@@ -45,7 +45,10 @@ fn client_modules_used(source: &str) -> Vec<String> {
 
 #[test]
 fn detector_finds_client_paths() {
-    assert_eq!(client_modules_used("use crate::arm::ArmClient;"), ["crate::arm"]);
+    assert_eq!(
+        client_modules_used("use crate::arm::ArmClient;"),
+        ["crate::arm"]
+    );
     assert_eq!(client_modules_used("_azml::ops::Ops::new"), ["_azml::ops"]);
     assert!(client_modules_used("use crate::emulator::store;").is_empty());
     assert!(client_modules_used("use crate::armory;").is_empty());
