@@ -139,6 +139,7 @@ async fn operations_run_for_a_while_under_realistic_latency() {
     let r = env.put(&env.ws_url("rg", "slow"), body).await;
     let op = assert_accepted(&env, &r, "westeurope");
     let location = r.header("location").unwrap();
+    assert_eq!(r.header("retry-after"), None, "recorded: no Retry-After");
 
     assert_eq!(env.get(&op).await.body, json!({"status": "InProgress"}));
     let r = env.get(&location).await;
@@ -458,4 +459,26 @@ async fn keys_and_diagnose() {
     let done = env.wait_location(&r.header("location").unwrap()).await;
     assert_eq!(done.status, StatusCode::OK);
     assert_eq!(done.body["value"]["storageAccountResults"], json!([]));
+}
+
+#[tokio::test]
+async fn older_api_versions_patch_synchronously() {
+    let env = start(Latency::Fast).await;
+    let body = env.dependents("rg", "old").await;
+    let r = env.put(&env.ws_url("rg", "wsold"), body).await;
+    let op = assert_accepted(&env, &r, "westeurope");
+    // Polling hints under the fast profile (the service itself sends none).
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(r.header("retry-after-ms").as_deref(), Some("10"));
+    env.wait_async(&op).await;
+
+    let url = env
+        .ws_url("rg", "wsold")
+        .replace("2025-12-01", "2021-07-01");
+    let r = env
+        .patch(&url, json!({"properties": {"description": "sync"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["properties"]["description"], "sync");
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
 }

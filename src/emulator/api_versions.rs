@@ -157,6 +157,7 @@ const KEY_VAULT: &[&str] = &[
     "2024-12-01-preview",
     "2025-05-01",
     "2026-02-01",
+    "2026-05-15",
 ];
 
 const APP_INSIGHTS: &[&str] = &[

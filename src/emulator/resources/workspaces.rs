@@ -114,7 +114,13 @@ fn accepted(ctx: &Ctx, req: &Req, location: &str, id: &str, with_async: bool) ->
             status_url(ctx, req, location, id, "async"),
         );
     }
-    resp.header("location", status_url(ctx, req, location, id, "location"))
+    resp = resp.header("location", status_url(ctx, req, location, id, "location"));
+    with_poll_hint(ctx, resp)
+}
+
+/// The service sends no `Retry-After` on these (recorded); see `Ctx::poll_hint`.
+fn with_poll_hint(ctx: &Ctx, resp: Resp) -> Resp {
+    ctx.poll_hint(resp, None)
 }
 
 /// Registers an operation and applies it at once when it is already due (latency `instant`).
@@ -650,8 +656,13 @@ fn patch(
             p["encryption"]["keyVaultProperties"]["keyIdentifier"] = json!(kid);
         }
     }
-    p["provisioningState"] = json!("Updating");
     touch(b, claims, now);
+    if synchronous_update(req.api_version()) {
+        b["properties"]["provisioningState"] = json!("Succeeded");
+        ws.pending = None;
+        return Ok(Resp::ok(b.clone()));
+    }
+    b["properties"]["provisioningState"] = json!("Updating");
     ws.pending = Some((op.clone(), WsAction::Update));
     start_op(
         ctx,
@@ -664,6 +675,12 @@ fn patch(
         },
     );
     Ok(accepted(ctx, req, &location, &op, true))
+}
+
+/// Before 2022-05-01 the API defined PATCH as a plain 200 with the workspace; the
+/// long-running PATCH (202, recorded) came with 2022-05-01.
+fn synchronous_update(api_version: &str) -> bool {
+    api_version < "2022-05-01"
 }
 
 fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<Resp> {
@@ -775,21 +792,22 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
         .q("type")
         .is_some_and(|t| t.eq_ignore_ascii_case("location"));
     if !by_location {
-        return Ok(Resp::ok(if op.applied {
-            json!({"status": "Succeeded", "percentComplete": 100.0})
+        return Ok(if op.applied {
+            Resp::ok(json!({"status": "Succeeded", "percentComplete": 100.0}))
         } else {
-            json!({"status": "InProgress"})
-        }));
+            with_poll_hint(ctx, Resp::ok(json!({"status": "InProgress"})))
+        });
     }
     if !op.applied {
         let this = format!("{}{}", ctx.url, req.path);
         let v = req.api_version();
-        return Ok(Resp::empty(StatusCode::ACCEPTED)
+        let resp = Resp::empty(StatusCode::ACCEPTED)
             .header(
                 "azure-asyncoperation",
                 format!("{this}?api-version={v}&type=async"),
             )
-            .header("location", format!("{this}?api-version={v}&type=location")));
+            .header("location", format!("{this}?api-version={v}&type=location"));
+        return Ok(with_poll_hint(ctx, resp));
     }
     Ok(match &op.kind {
         OpKind::Workspace {
