@@ -174,6 +174,8 @@ async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
         },
     };
     ctx.persist();
+    // Method, path and status only: headers and bodies may carry secrets.
+    tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), "azml-emulator");
     into_response(resp)
 }
 
