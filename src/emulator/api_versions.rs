@@ -11,6 +11,7 @@ pub(crate) enum Family {
     Storage,
     KeyVault,
     AppInsights,
+    Authorization,
 }
 
 const RESOURCES: &[&str] = &[
@@ -170,6 +171,19 @@ const APP_INSIGHTS: &[&str] = &[
     "2020-02-02-preview",
 ];
 
+const AUTHORIZATION: &[&str] = &[
+    "2015-07-01",
+    "2017-10-01-preview",
+    "2018-01-01-preview",
+    "2018-09-01-preview",
+    "2020-03-01-preview",
+    "2020-04-01-preview",
+    "2020-08-01-preview",
+    "2020-10-01-preview",
+    "2022-04-01",
+    "2022-05-01-preview",
+];
+
 impl Family {
     pub(crate) fn versions(self) -> &'static [&'static str] {
         match self {
@@ -179,6 +193,7 @@ impl Family {
             Family::Storage => STORAGE,
             Family::KeyVault => KEY_VAULT,
             Family::AppInsights => APP_INSIGHTS,
+            Family::Authorization => AUTHORIZATION,
         }
     }
     pub(crate) fn accepts(self, version: &str) -> bool {

@@ -2,6 +2,7 @@
 //! resource provider.
 
 mod appinsights;
+mod authorization;
 mod groups;
 mod keyvault;
 mod storage;
@@ -112,6 +113,15 @@ pub(crate) enum Route {
         name: String,
         purge: bool,
     },
+    RoleDefinitions {
+        sub: String,
+        name: Option<String>,
+    },
+    RoleAssignments {
+        sub: String,
+        scope: String,
+        name: Option<String>,
+    },
 }
 
 impl Route {
@@ -130,6 +140,7 @@ impl Route {
             | Route::CheckName { kind, .. } => kind.family(),
             Route::WorkspaceOpStatus { .. } => Family::Workspaces,
             Route::DeletedVaults { .. } | Route::DeletedVault { .. } => Family::KeyVault,
+            Route::RoleDefinitions { .. } | Route::RoleAssignments { .. } => Family::Authorization,
         }
     }
     pub(crate) fn subscription(&self) -> Option<&str> {
@@ -146,7 +157,9 @@ impl Route {
             | Route::WorkspaceOpStatus { sub, .. }
             | Route::CheckName { sub, .. }
             | Route::DeletedVaults { sub }
-            | Route::DeletedVault { sub, .. } => Some(sub),
+            | Route::DeletedVault { sub, .. }
+            | Route::RoleDefinitions { sub, .. }
+            | Route::RoleAssignments { sub, .. } => Some(sub),
         }
     }
 }
@@ -177,6 +190,26 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
     let lower: Vec<String> = s.iter().map(|x| x.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
     let own = |i: usize| s[i].to_string();
+    // `{scope}/providers/Microsoft.Authorization/role…[/{name}]`, at any scope.
+    if let Some(i) = l.iter().rposition(|x| *x == "microsoft.authorization") {
+        if i >= 3 && l[i - 1] == "providers" && l[0] == "subscriptions" && l.len() <= i + 3 {
+            let name = s.get(i + 2).map(|n| n.to_string());
+            let scope = format!("/{}", s[..i - 1].join("/"));
+            match l.get(i + 1) {
+                Some(&"roleassignments") => {
+                    return Ok(Route::RoleAssignments {
+                        sub: own(1),
+                        scope,
+                        name,
+                    })
+                }
+                Some(&"roledefinitions") => {
+                    return Ok(Route::RoleDefinitions { sub: own(1), name })
+                }
+                _ => {}
+            }
+        }
+    }
     let route = match l.as_slice() {
         ["tenants"] => Route::Tenants,
         ["subscriptions"] => Route::Subscriptions,
@@ -338,6 +371,12 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             paged(ctx, req, items, "$skiptoken")
         }
         Route::DeletedVault { name, purge, .. } => keyvault::deleted(ctx, st, req, &name, purge),
+        Route::RoleDefinitions { name, .. } => {
+            authorization::definitions(ctx, req, name.as_deref())
+        }
+        Route::RoleAssignments { scope, name, .. } => {
+            authorization::assignments(ctx, st, req, claims, &scope, name.as_deref())
+        }
     }
 }
 

@@ -86,6 +86,13 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
     ),
     ("Microsoft.Insights", &[("components", Family::AppInsights)]),
     (
+        "Microsoft.Authorization",
+        &[
+            ("roleAssignments", Family::Authorization),
+            ("roleDefinitions", Family::Authorization),
+        ],
+    ),
+    (
         "Microsoft.Resources",
         &[
             ("resourceGroups", Family::Resources),
