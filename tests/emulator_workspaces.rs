@@ -482,3 +482,56 @@ async fn older_api_versions_patch_synchronously() {
     assert_eq!(r.body["properties"]["description"], "sync");
     assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
 }
+
+#[tokio::test]
+async fn a_container_registry_needs_its_admin_user() {
+    let env = start(Latency::Instant).await;
+    let mut body = env.dependents("rg", "cr").await;
+    let acr_url = |n: &str| {
+        format!(
+            "{}{}?api-version=2025-04-01",
+            env.emu.url(),
+            env.rid("rg", "Microsoft.ContainerRegistry/registries", n)
+        )
+    };
+    for (name, admin) in [("cradmin1", true), ("crnoadmin1", false)] {
+        let r = env
+            .put(
+                &acr_url(name),
+                json!({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"adminUserEnabled": admin}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    body["properties"]["containerRegistry"] =
+        json!(env.rid("rg", "Microsoft.ContainerRegistry/registries", "crnoadmin1"));
+    let r = env.put(&env.ws_url("rg", "wscr"), body.clone()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.message().contains("admin user"), "{}", r.message());
+
+    body["properties"]["containerRegistry"] =
+        json!(env.rid("rg", "Microsoft.ContainerRegistry/registries", "cradmin1"));
+    let ws = create(&env, "rg", "wscr", body).await;
+    assert!(ws["properties"]["containerRegistry"]
+        .as_str()
+        .unwrap()
+        .ends_with("/registries/cradmin1"));
+    let r = env
+        .post(
+            &format!(
+                "{}{}/listKeys?api-version=2025-12-01",
+                env.emu.url(),
+                env.rid("rg", "Microsoft.MachineLearningServices/workspaces", "wscr")
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.body["containerRegistryCredentials"]["username"],
+        "cradmin1"
+    );
+    assert_eq!(
+        r.body["containerRegistryCredentials"]["location"],
+        "westeurope"
+    );
+}

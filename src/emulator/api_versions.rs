@@ -12,6 +12,7 @@ pub(crate) enum Family {
     KeyVault,
     AppInsights,
     Authorization,
+    ContainerRegistry,
 }
 
 const RESOURCES: &[&str] = &[
@@ -184,6 +185,28 @@ const AUTHORIZATION: &[&str] = &[
     "2022-05-01-preview",
 ];
 
+const CONTAINER_REGISTRY: &[&str] = &[
+    "2017-10-01",
+    "2019-05-01",
+    "2019-12-01-preview",
+    "2020-11-01-preview",
+    "2021-06-01-preview",
+    "2021-08-01-preview",
+    "2021-09-01",
+    "2021-12-01-preview",
+    "2022-02-01-preview",
+    "2022-12-01",
+    "2023-01-01-preview",
+    "2023-06-01-preview",
+    "2023-07-01",
+    "2023-08-01-preview",
+    "2023-11-01-preview",
+    "2024-11-01-preview",
+    "2025-03-01-preview",
+    "2025-04-01",
+    "2025-05-01-preview",
+];
+
 impl Family {
     pub(crate) fn versions(self) -> &'static [&'static str] {
         match self {
@@ -194,6 +217,7 @@ impl Family {
             Family::KeyVault => KEY_VAULT,
             Family::AppInsights => APP_INSIGHTS,
             Family::Authorization => AUTHORIZATION,
+            Family::ContainerRegistry => CONTAINER_REGISTRY,
         }
     }
     pub(crate) fn accepts(self, version: &str) -> bool {

@@ -78,6 +78,8 @@ pub(crate) struct Store {
     pub deleted_vaults: IndexMap<String, Value>,
     /// Key: `rg/name`, lower-cased.
     pub components: IndexMap<String, Tracked>,
+    /// Key: lower-cased registry name (names are global).
+    pub registries: IndexMap<String, Tracked>,
     /// Key: `rg/name`, lower-cased.
     pub workspaces: IndexMap<String, Workspace>,
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
@@ -209,6 +211,7 @@ impl Store {
         self.groups.shift_remove(rg);
         self.storage.retain(|_, r| r.rg != rg);
         self.components.retain(|_, r| r.rg != rg);
+        self.registries.retain(|_, r| r.rg != rg);
         self.workspaces.retain(|_, w| w.rg != rg);
         self.deleted_workspaces.retain(|_, w| w.rg != rg);
         self.role_assignments.retain(|_, a| {

@@ -5,6 +5,7 @@ mod appinsights;
 mod authorization;
 mod groups;
 mod keyvault;
+mod registries;
 mod storage;
 mod subscriptions;
 mod workspaces;
@@ -25,6 +26,7 @@ pub(crate) enum Kind {
     Vault,
     Component,
     Workspace,
+    Registry,
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             ("microsoft.keyvault", "vaults") => Some(Kind::Vault),
             ("microsoft.insights", "components") => Some(Kind::Component),
             ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
+            ("microsoft.containerregistry", "registries") => Some(Kind::Registry),
             _ => None,
         }
     }
@@ -46,6 +49,7 @@ impl Kind {
             Kind::Vault => Family::KeyVault,
             Kind::Component => Family::AppInsights,
             Kind::Workspace => Family::Workspaces,
+            Kind::Registry => Family::ContainerRegistry,
         }
     }
     /// `Namespace/type` with ARM's canonical casing.
@@ -55,6 +59,7 @@ impl Kind {
             Kind::Vault => "Microsoft.KeyVault/vaults",
             Kind::Component => "Microsoft.Insights/components",
             Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
+            Kind::Registry => "Microsoft.ContainerRegistry/registries",
         }
     }
 }
@@ -338,6 +343,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
                 Kind::Vault => keyvault::list(ctx, st, rg.as_deref()),
                 Kind::Component => appinsights::list(st, rg.as_deref()),
                 Kind::Workspace => workspaces::list(st, rg.as_deref()),
+                Kind::Registry => registries::list(st, rg.as_deref()),
             };
             let param = if kind == Kind::Workspace {
                 "$skip"
@@ -358,6 +364,9 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             Kind::Component => appinsights::handle(ctx, st, req, &rg, &name, action.as_deref()),
             Kind::Workspace => {
                 workspaces::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
+            }
+            Kind::Registry => {
+                registries::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
             }
         },
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),

@@ -86,6 +86,10 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
     ),
     ("Microsoft.Insights", &[("components", Family::AppInsights)]),
     (
+        "Microsoft.ContainerRegistry",
+        &[("registries", Family::ContainerRegistry)],
+    ),
+    (
         "Microsoft.Authorization",
         &[
             ("roleAssignments", Family::Authorization),

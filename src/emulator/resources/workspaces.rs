@@ -169,11 +169,21 @@ fn linked(ctx: &Ctx, st: &Store, field: &str, id: &str, kind: Kind) -> ArmResult
             st.components.get(&child_key(&rg, &name)),
             "Microsoft.insights/components",
         ),
+        Kind::Registry => (
+            st.registries.get(&name.to_lowercase()),
+            "Microsoft.ContainerRegistry/registries",
+        ),
         Kind::Workspace => (None, NS_TYPE),
     };
     let tracked = tracked
         .filter(|t| t.rg == rg.to_lowercase())
         .ok_or_else(missing)?;
+    if kind == Kind::Registry && tracked.body["properties"]["adminUserEnabled"] != json!(true) {
+        return Err(bad(format!(
+            "The container registry '{id}' must have the admin user enabled to be attached to \
+             a workspace."
+        )));
+    }
     if kind == Kind::Storage {
         let sku = tracked.body["sku"]["name"].as_str().unwrap_or_default();
         if sku.starts_with("Premium") {
@@ -356,9 +366,9 @@ fn put(
         let app_insights = optional_str(&props, "applicationInsights")
             .map(|id| linked(ctx, st, "applicationInsights", id, Kind::Component))
             .transpose()?;
-        if let Some(acr) = optional_str(&props, "containerRegistry") {
-            return Err(no_registry(acr));
-        }
+        let registry = optional_str(&props, "containerRegistry")
+            .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
+            .transpose()?;
         let new_identity = identity(
             ctx,
             v.get("identity"),
@@ -386,6 +396,9 @@ fn put(
         }
         if let Some(ai) = app_insights {
             p["applicationInsights"] = json!(ai);
+        }
+        if let Some(r) = registry {
+            p["containerRegistry"] = json!(r);
         }
         if let Some(pna) = pna {
             p["publicNetworkAccess"] = json!(pna);
@@ -422,9 +435,9 @@ fn put(
     let app_insights = optional_str(&props, "applicationInsights")
         .map(|id| linked(ctx, st, "applicationInsights", id, Kind::Component))
         .transpose()?;
-    if let Some(acr) = optional_str(&props, "containerRegistry") {
-        return Err(no_registry(acr));
-    }
+    let registry = optional_str(&props, "containerRegistry")
+        .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
+        .transpose()?;
     let encryption = props.get("encryption").filter(|e| !e.is_null()).cloned();
     if let Some(e) = &encryption {
         if e["status"]
@@ -488,7 +501,7 @@ fn put(
         "provisioningState": "Creating",
         "v1LegacyMode": props.get("v1LegacyMode").and_then(Value::as_bool).unwrap_or(false),
         "softDeleteEnabled": true,
-        "containerRegistry": "",
+        "containerRegistry": registry.unwrap_or_default(),
         "notebookInfo": {
             "resourceId": random_hex(16),
             "fqdn": format!("ml-{short}-{location}-{workspace_id}.{location}.notebooks.azure.net"),
@@ -568,13 +581,6 @@ fn put(
     Ok(accepted(ctx, req, &location, &op, true))
 }
 
-fn no_registry(id: &str) -> ArmError {
-    bad(format!(
-        "The container registry '{id}' given as properties.containerRegistry does not exist \
-         (the emulator does not host container registries yet)."
-    ))
-}
-
 fn touch(body: &mut Value, claims: &Claims, now: i64) {
     body["systemData"]["lastModifiedAt"] = json!(iso(now));
     body["systemData"]["lastModifiedBy"] = json!(claims.appid);
@@ -606,9 +612,9 @@ fn patch(
     let app_insights = optional_str(&props, "applicationInsights")
         .map(|id| linked(ctx, st, "applicationInsights", id, Kind::Component))
         .transpose()?;
-    if let Some(acr) = optional_str(&props, "containerRegistry") {
-        return Err(no_registry(acr));
-    }
+    let registry = optional_str(&props, "containerRegistry")
+        .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
+        .transpose()?;
     let new_identity = match v.get("identity").filter(|i| !i.is_null()) {
         Some(i) => Some(identity(ctx, Some(i), Some(&ws.body["identity"]))?),
         None => None,
@@ -647,6 +653,9 @@ fn patch(
     }
     if let Some(ai) = app_insights {
         p["applicationInsights"] = json!(ai);
+    }
+    if let Some(r) = registry {
+        p["containerRegistry"] = json!(r);
     }
     if let Some(pna) = pna {
         p["publicNetworkAccess"] = json!(pna);
@@ -738,11 +747,20 @@ fn list_keys(st: &Store, rg: &str, name: &str) -> ArmResult<Resp> {
         .and_then(|(_, r, _, _, n)| st.components.get(&child_key(&r, &n)))
         .map(|c| c.body["properties"]["InstrumentationKey"].clone())
         .unwrap_or(Value::Null);
+    let registry = p["containerRegistry"]
+        .as_str()
+        .and_then(parse_resource_id)
+        .and_then(|(_, _, _, _, n)| st.registries.get(&n.to_lowercase()))
+        .and_then(|r| {
+            let mut creds = super::registries::credentials(r).ok()?;
+            creds["location"] = r.body["location"].clone();
+            Some(creds)
+        });
     Ok(Resp::ok(json!({
         "userStorageKey": storage_key,
         "userStorageResourceId": storage_id,
         "appInsightsInstrumentationKey": ikey,
-        "containerRegistryCredentials": null,
+        "containerRegistryCredentials": registry,
         "notebookAccessKeys": {
             "primaryAccessKey": ws.notebook_keys.0,
             "secondaryAccessKey": ws.notebook_keys.1,
