@@ -535,3 +535,32 @@ async fn a_container_registry_needs_its_admin_user() {
         "westeurope"
     );
 }
+
+#[tokio::test]
+async fn writes_during_deletion_conflict() {
+    let env = start_with(EmulatorConfig {
+        latency: Latency::Realistic,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let body = env.dependents("rg", "wd").await;
+    env.put(&env.ws_url("rg", "wsdel"), body.clone()).await;
+    env.emu.advance_clock(Duration::from_secs(60));
+    let r = env.delete(&env.ws_url("rg", "wsdel")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let r = env.get(&env.ws_url("rg", "wsdel")).await;
+    assert_eq!(r.body["properties"]["provisioningState"], "Deleting");
+    assert_eq!(
+        env.put(&env.ws_url("rg", "wsdel"), body).await.status,
+        StatusCode::CONFLICT
+    );
+    let r = env
+        .patch(&env.ws_url("rg", "wsdel"), json!({"tags": {}}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    env.emu.advance_clock(Duration::from_secs(60));
+    assert_eq!(
+        env.get(&env.ws_url("rg", "wsdel")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

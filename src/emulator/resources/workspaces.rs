@@ -348,6 +348,9 @@ fn put(
 
     if let Some(existing) = st.workspaces.get(&key) {
         // PUT on an existing workspace: an update of what may change.
+        if matches!(existing.pending, Some((_, WsAction::Delete { .. }))) {
+            return Err(being_deleted(name));
+        }
         let existing_loc = existing.body["location"]
             .as_str()
             .unwrap_or_default()
@@ -581,6 +584,13 @@ fn put(
     Ok(accepted(ctx, req, &location, &op, true))
 }
 
+fn being_deleted(name: &str) -> ArmError {
+    ArmError::conflict(
+        "Conflict",
+        format!("The workspace '{name}' is being deleted."),
+    )
+}
+
 fn touch(body: &mut Value, claims: &Claims, now: i64) {
     body["systemData"]["lastModifiedAt"] = json!(iso(now));
     body["systemData"]["lastModifiedBy"] = json!(claims.appid);
@@ -600,10 +610,7 @@ fn patch(
     let key = child_key(rg, name);
     let ws = active(st, rg, name)?;
     if matches!(ws.pending, Some((_, WsAction::Delete { .. }))) {
-        return Err(ArmError::conflict(
-            "Conflict",
-            format!("The workspace '{name}' is being deleted."),
-        ));
+        return Err(being_deleted(name));
     }
     let props = v.get("properties").cloned().unwrap_or(json!({}));
     check_immutable(name, &ws.body, &props)?;
