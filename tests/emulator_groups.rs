@@ -246,7 +246,8 @@ async fn delete_with_fast_latency_polls_to_done() {
     env.group("quick").await;
     let r = env.delete(&group_url(&env, "quick")).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
-    assert_eq!(r.header("retry-after").as_deref(), Some("0"));
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(r.header("retry-after-ms").as_deref(), Some("10"));
     let location = r.header("location").unwrap();
     let done = env.wait_location(&location).await;
     assert_eq!(done.status, StatusCode::OK);

@@ -204,3 +204,73 @@ async fn app_insights_components() {
     let r = env.component("mon", "bad/name").await;
     assert_eq!(r.status.as_u16() / 100, 4);
 }
+
+#[tokio::test]
+async fn container_registries() {
+    let env = start(Latency::Instant).await;
+    env.group("reg").await;
+    let acr = |rg: &str, n: &str| {
+        url(
+            &env,
+            rg,
+            "Microsoft.ContainerRegistry/registries",
+            n,
+            "2025-04-01",
+        )
+    };
+    let body = json!({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"adminUserEnabled": true}});
+    let r = env.put(&acr("reg", "bad-name"), body.clone()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = env.put(&acr("reg", "MyRegistry1"), body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.body["properties"]["loginServer"],
+        "myregistry1.azurecr.io"
+    );
+    assert_eq!(r.body["sku"], json!({"name": "Basic", "tier": "Basic"}));
+    assert_eq!(
+        env.put(&acr("reg", "myregistry1"), body.clone())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    env.group("other").await;
+    let r = env.put(&acr("other", "myregistry1"), body).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "AlreadyInUse");
+
+    let creds = format!(
+        "{}{}/listCredentials?api-version=2025-04-01",
+        env.emu.url(),
+        env.rid(
+            "reg",
+            "Microsoft.ContainerRegistry/registries",
+            "myregistry1"
+        )
+    );
+    let r = env.post(&creds, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["username"], "MyRegistry1");
+    assert_eq!(r.body["passwords"].as_array().unwrap().len(), 2);
+
+    let r = env
+        .put(
+            &acr("reg", "noadmin1"),
+            json!({"location": "westeurope", "sku": {"name": "Standard"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = env
+        .post(&creds.replace("myregistry1", "noadmin1"), json!({}))
+        .await;
+    assert_eq!(r.code(), "UnAuthorizedForCredentialOperations");
+
+    assert_eq!(
+        env.delete(&acr("reg", "myregistry1")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        env.get(&acr("reg", "myregistry1")).await.code(),
+        "ResourceNotFound"
+    );
+}

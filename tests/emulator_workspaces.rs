@@ -139,6 +139,7 @@ async fn operations_run_for_a_while_under_realistic_latency() {
     let r = env.put(&env.ws_url("rg", "slow"), body).await;
     let op = assert_accepted(&env, &r, "westeurope");
     let location = r.header("location").unwrap();
+    assert_eq!(r.header("retry-after"), None, "recorded: no Retry-After");
 
     assert_eq!(env.get(&op).await.body, json!({"status": "InProgress"}));
     let r = env.get(&location).await;
@@ -458,4 +459,108 @@ async fn keys_and_diagnose() {
     let done = env.wait_location(&r.header("location").unwrap()).await;
     assert_eq!(done.status, StatusCode::OK);
     assert_eq!(done.body["value"]["storageAccountResults"], json!([]));
+}
+
+#[tokio::test]
+async fn older_api_versions_patch_synchronously() {
+    let env = start(Latency::Fast).await;
+    let body = env.dependents("rg", "old").await;
+    let r = env.put(&env.ws_url("rg", "wsold"), body).await;
+    let op = assert_accepted(&env, &r, "westeurope");
+    // Polling hints under the fast profile (the service itself sends none).
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    assert_eq!(r.header("retry-after-ms").as_deref(), Some("10"));
+    env.wait_async(&op).await;
+
+    let url = env
+        .ws_url("rg", "wsold")
+        .replace("2025-12-01", "2021-07-01");
+    let r = env
+        .patch(&url, json!({"properties": {"description": "sync"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["properties"]["description"], "sync");
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
+}
+
+#[tokio::test]
+async fn a_container_registry_needs_its_admin_user() {
+    let env = start(Latency::Instant).await;
+    let mut body = env.dependents("rg", "cr").await;
+    let acr_url = |n: &str| {
+        format!(
+            "{}{}?api-version=2025-04-01",
+            env.emu.url(),
+            env.rid("rg", "Microsoft.ContainerRegistry/registries", n)
+        )
+    };
+    for (name, admin) in [("cradmin1", true), ("crnoadmin1", false)] {
+        let r = env
+            .put(
+                &acr_url(name),
+                json!({"location": "westeurope", "sku": {"name": "Basic"}, "properties": {"adminUserEnabled": admin}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    body["properties"]["containerRegistry"] =
+        json!(env.rid("rg", "Microsoft.ContainerRegistry/registries", "crnoadmin1"));
+    let r = env.put(&env.ws_url("rg", "wscr"), body.clone()).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.message().contains("admin user"), "{}", r.message());
+
+    body["properties"]["containerRegistry"] =
+        json!(env.rid("rg", "Microsoft.ContainerRegistry/registries", "cradmin1"));
+    let ws = create(&env, "rg", "wscr", body).await;
+    assert!(ws["properties"]["containerRegistry"]
+        .as_str()
+        .unwrap()
+        .ends_with("/registries/cradmin1"));
+    let r = env
+        .post(
+            &format!(
+                "{}{}/listKeys?api-version=2025-12-01",
+                env.emu.url(),
+                env.rid("rg", "Microsoft.MachineLearningServices/workspaces", "wscr")
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.body["containerRegistryCredentials"]["username"],
+        "cradmin1"
+    );
+    assert_eq!(
+        r.body["containerRegistryCredentials"]["location"],
+        "westeurope"
+    );
+}
+
+#[tokio::test]
+async fn writes_during_deletion_conflict() {
+    let env = start_with(EmulatorConfig {
+        latency: Latency::Realistic,
+        ..EmulatorConfig::default()
+    })
+    .await;
+    let body = env.dependents("rg", "wd").await;
+    env.put(&env.ws_url("rg", "wsdel"), body.clone()).await;
+    env.emu.advance_clock(Duration::from_secs(60));
+    let r = env.delete(&env.ws_url("rg", "wsdel")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let r = env.get(&env.ws_url("rg", "wsdel")).await;
+    assert_eq!(r.body["properties"]["provisioningState"], "Deleting");
+    assert_eq!(
+        env.put(&env.ws_url("rg", "wsdel"), body).await.status,
+        StatusCode::CONFLICT
+    );
+    let r = env
+        .patch(&env.ws_url("rg", "wsdel"), json!({"tags": {}}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    env.emu.advance_clock(Duration::from_secs(60));
+    assert_eq!(
+        env.get(&env.ws_url("rg", "wsdel")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

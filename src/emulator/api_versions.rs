@@ -11,6 +11,8 @@ pub(crate) enum Family {
     Storage,
     KeyVault,
     AppInsights,
+    Authorization,
+    ContainerRegistry,
 }
 
 const RESOURCES: &[&str] = &[
@@ -157,6 +159,7 @@ const KEY_VAULT: &[&str] = &[
     "2024-12-01-preview",
     "2025-05-01",
     "2026-02-01",
+    "2026-05-15",
 ];
 
 const APP_INSIGHTS: &[&str] = &[
@@ -169,6 +172,41 @@ const APP_INSIGHTS: &[&str] = &[
     "2020-02-02-preview",
 ];
 
+const AUTHORIZATION: &[&str] = &[
+    "2015-07-01",
+    "2017-10-01-preview",
+    "2018-01-01-preview",
+    "2018-09-01-preview",
+    "2020-03-01-preview",
+    "2020-04-01-preview",
+    "2020-08-01-preview",
+    "2020-10-01-preview",
+    "2022-04-01",
+    "2022-05-01-preview",
+];
+
+const CONTAINER_REGISTRY: &[&str] = &[
+    "2017-10-01",
+    "2019-05-01",
+    "2019-12-01-preview",
+    "2020-11-01-preview",
+    "2021-06-01-preview",
+    "2021-08-01-preview",
+    "2021-09-01",
+    "2021-12-01-preview",
+    "2022-02-01-preview",
+    "2022-12-01",
+    "2023-01-01-preview",
+    "2023-06-01-preview",
+    "2023-07-01",
+    "2023-08-01-preview",
+    "2023-11-01-preview",
+    "2024-11-01-preview",
+    "2025-03-01-preview",
+    "2025-04-01",
+    "2025-05-01-preview",
+];
+
 impl Family {
     pub(crate) fn versions(self) -> &'static [&'static str] {
         match self {
@@ -178,6 +216,8 @@ impl Family {
             Family::Storage => STORAGE,
             Family::KeyVault => KEY_VAULT,
             Family::AppInsights => APP_INSIGHTS,
+            Family::Authorization => AUTHORIZATION,
+            Family::ContainerRegistry => CONTAINER_REGISTRY,
         }
     }
     pub(crate) fn accepts(self, version: &str) -> bool {

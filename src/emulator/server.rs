@@ -84,11 +84,17 @@ impl Ctx {
         (base * self.cfg.time_scale).round() as i64
     }
 
-    /// `Retry-After` for ARM's own (Location-polled) operations.
-    pub(crate) fn retry_after(&self) -> &'static str {
-        match self.cfg.latency {
-            super::Latency::Realistic => "15",
-            _ => "0",
+    /// Polling hints on a running operation's responses. Under `realistic`, what Azure sends
+    /// (`realistic`: e.g. 15 s for group deletion, nothing for ML workspaces). Under `instant`
+    /// and `fast`, `Retry-After: 1` plus `retry-after-ms: 10`: azure-core reads the latter and
+    /// polls at once, while it treats `Retry-After: 0` as absent and would wait 30 s.
+    pub(crate) fn poll_hint(&self, resp: Resp, realistic: Option<&'static str>) -> Resp {
+        match (self.cfg.latency, realistic) {
+            (super::Latency::Realistic, Some(v)) => resp.header("retry-after", v),
+            (super::Latency::Realistic, None) => resp,
+            _ => resp
+                .header("retry-after", "1")
+                .header("retry-after-ms", "10"),
         }
     }
 
@@ -168,6 +174,8 @@ async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
         },
     };
     ctx.persist();
+    // Method, path and status only: headers and bodies may carry secrets.
+    tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), "azml-emulator");
     into_response(resp)
 }
 

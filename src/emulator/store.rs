@@ -78,11 +78,15 @@ pub(crate) struct Store {
     pub deleted_vaults: IndexMap<String, Value>,
     /// Key: `rg/name`, lower-cased.
     pub components: IndexMap<String, Tracked>,
+    /// Key: lower-cased registry name (names are global).
+    pub registries: IndexMap<String, Tracked>,
     /// Key: `rg/name`, lower-cased.
     pub workspaces: IndexMap<String, Workspace>,
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
     pub deleted_workspaces: IndexMap<String, Workspace>,
     pub ops: IndexMap<String, Operation>,
+    /// Role assignments (bodies as served); key: lower-cased assignment name.
+    pub role_assignments: IndexMap<String, Value>,
     /// Microsoft Graph users; key: lower-cased user principal name.
     pub users: IndexMap<String, Value>,
     /// Object id of the default service principal, kept across restarts with the state.
@@ -207,8 +211,16 @@ impl Store {
         self.groups.shift_remove(rg);
         self.storage.retain(|_, r| r.rg != rg);
         self.components.retain(|_, r| r.rg != rg);
+        self.registries.retain(|_, r| r.rg != rg);
         self.workspaces.retain(|_, w| w.rg != rg);
         self.deleted_workspaces.retain(|_, w| w.rg != rg);
+        self.role_assignments.retain(|_, a| {
+            let scope = a["properties"]["scope"].as_str().unwrap_or_default();
+            let parts: Vec<&str> = scope.split('/').filter(|p| !p.is_empty()).collect();
+            !(parts.len() >= 4
+                && parts[2].eq_ignore_ascii_case("resourcegroups")
+                && parts[3].to_lowercase() == rg)
+        });
         let gone: Vec<String> = self
             .vaults
             .iter()

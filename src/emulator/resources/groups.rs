@@ -200,9 +200,9 @@ fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResult<Resp> {
             token
         }
     };
-    Ok(Resp::empty(StatusCode::ACCEPTED)
-        .header("location", operation_url(ctx, req, &token))
-        .header("retry-after", ctx.retry_after()))
+    let resp =
+        Resp::empty(StatusCode::ACCEPTED).header("location", operation_url(ctx, req, &token));
+    Ok(ctx.poll_hint(resp, Some("15")))
 }
 
 pub(crate) fn operation_result(
@@ -221,9 +221,11 @@ pub(crate) fn operation_result(
             "OperationNotFound",
             format!("The operation '{token}' could not be found."),
         )),
-        Some(op) if !op.applied => Ok(Resp::empty(StatusCode::ACCEPTED)
-            .header("location", operation_url(ctx, req, token))
-            .header("retry-after", ctx.retry_after())),
+        Some(op) if !op.applied => {
+            let resp = Resp::empty(StatusCode::ACCEPTED)
+                .header("location", operation_url(ctx, req, token));
+            Ok(ctx.poll_hint(resp, Some("15")))
+        }
         Some(_) => Ok(Resp::empty(StatusCode::OK)),
     }
 }

@@ -2,8 +2,10 @@
 //! resource provider.
 
 mod appinsights;
+mod authorization;
 mod groups;
 mod keyvault;
+mod registries;
 mod storage;
 mod subscriptions;
 mod workspaces;
@@ -24,6 +26,7 @@ pub(crate) enum Kind {
     Vault,
     Component,
     Workspace,
+    Registry,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             ("microsoft.keyvault", "vaults") => Some(Kind::Vault),
             ("microsoft.insights", "components") => Some(Kind::Component),
             ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
+            ("microsoft.containerregistry", "registries") => Some(Kind::Registry),
             _ => None,
         }
     }
@@ -45,6 +49,7 @@ impl Kind {
             Kind::Vault => Family::KeyVault,
             Kind::Component => Family::AppInsights,
             Kind::Workspace => Family::Workspaces,
+            Kind::Registry => Family::ContainerRegistry,
         }
     }
     /// `Namespace/type` with ARM's canonical casing.
@@ -54,6 +59,7 @@ impl Kind {
             Kind::Vault => "Microsoft.KeyVault/vaults",
             Kind::Component => "Microsoft.Insights/components",
             Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
+            Kind::Registry => "Microsoft.ContainerRegistry/registries",
         }
     }
 }
@@ -112,6 +118,15 @@ pub(crate) enum Route {
         name: String,
         purge: bool,
     },
+    RoleDefinitions {
+        sub: String,
+        name: Option<String>,
+    },
+    RoleAssignments {
+        sub: String,
+        scope: String,
+        name: Option<String>,
+    },
 }
 
 impl Route {
@@ -130,6 +145,7 @@ impl Route {
             | Route::CheckName { kind, .. } => kind.family(),
             Route::WorkspaceOpStatus { .. } => Family::Workspaces,
             Route::DeletedVaults { .. } | Route::DeletedVault { .. } => Family::KeyVault,
+            Route::RoleDefinitions { .. } | Route::RoleAssignments { .. } => Family::Authorization,
         }
     }
     pub(crate) fn subscription(&self) -> Option<&str> {
@@ -146,7 +162,9 @@ impl Route {
             | Route::WorkspaceOpStatus { sub, .. }
             | Route::CheckName { sub, .. }
             | Route::DeletedVaults { sub }
-            | Route::DeletedVault { sub, .. } => Some(sub),
+            | Route::DeletedVault { sub, .. }
+            | Route::RoleDefinitions { sub, .. }
+            | Route::RoleAssignments { sub, .. } => Some(sub),
         }
     }
 }
@@ -177,6 +195,26 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
     let lower: Vec<String> = s.iter().map(|x| x.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
     let own = |i: usize| s[i].to_string();
+    // `{scope}/providers/Microsoft.Authorization/role…[/{name}]`, at any scope.
+    if let Some(i) = l.iter().rposition(|x| *x == "microsoft.authorization") {
+        if i >= 3 && l[i - 1] == "providers" && l[0] == "subscriptions" && l.len() <= i + 3 {
+            let name = s.get(i + 2).map(|n| n.to_string());
+            let scope = format!("/{}", s[..i - 1].join("/"));
+            match l.get(i + 1) {
+                Some(&"roleassignments") => {
+                    return Ok(Route::RoleAssignments {
+                        sub: own(1),
+                        scope,
+                        name,
+                    })
+                }
+                Some(&"roledefinitions") => {
+                    return Ok(Route::RoleDefinitions { sub: own(1), name })
+                }
+                _ => {}
+            }
+        }
+    }
     let route = match l.as_slice() {
         ["tenants"] => Route::Tenants,
         ["subscriptions"] => Route::Subscriptions,
@@ -305,6 +343,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
                 Kind::Vault => keyvault::list(ctx, st, rg.as_deref()),
                 Kind::Component => appinsights::list(st, rg.as_deref()),
                 Kind::Workspace => workspaces::list(st, rg.as_deref()),
+                Kind::Registry => registries::list(st, rg.as_deref()),
             };
             let param = if kind == Kind::Workspace {
                 "$skip"
@@ -326,6 +365,9 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             Kind::Workspace => {
                 workspaces::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
             }
+            Kind::Registry => {
+                registries::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
+            }
         },
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
         Route::CheckName { kind, .. } => match kind {
@@ -338,6 +380,12 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             paged(ctx, req, items, "$skiptoken")
         }
         Route::DeletedVault { name, purge, .. } => keyvault::deleted(ctx, st, req, &name, purge),
+        Route::RoleDefinitions { name, .. } => {
+            authorization::definitions(ctx, req, name.as_deref())
+        }
+        Route::RoleAssignments { scope, name, .. } => {
+            authorization::assignments(ctx, st, req, claims, &scope, name.as_deref())
+        }
     }
 }
 

@@ -86,6 +86,17 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
     ),
     ("Microsoft.Insights", &[("components", Family::AppInsights)]),
     (
+        "Microsoft.ContainerRegistry",
+        &[("registries", Family::ContainerRegistry)],
+    ),
+    (
+        "Microsoft.Authorization",
+        &[
+            ("roleAssignments", Family::Authorization),
+            ("roleDefinitions", Family::Authorization),
+        ],
+    ),
+    (
         "Microsoft.Resources",
         &[
             ("resourceGroups", Family::Resources),

@@ -114,7 +114,13 @@ fn accepted(ctx: &Ctx, req: &Req, location: &str, id: &str, with_async: bool) ->
             status_url(ctx, req, location, id, "async"),
         );
     }
-    resp.header("location", status_url(ctx, req, location, id, "location"))
+    resp = resp.header("location", status_url(ctx, req, location, id, "location"));
+    with_poll_hint(ctx, resp)
+}
+
+/// The service sends no `Retry-After` on these (recorded); see `Ctx::poll_hint`.
+fn with_poll_hint(ctx: &Ctx, resp: Resp) -> Resp {
+    ctx.poll_hint(resp, None)
 }
 
 /// Registers an operation and applies it at once when it is already due (latency `instant`).
@@ -163,11 +169,21 @@ fn linked(ctx: &Ctx, st: &Store, field: &str, id: &str, kind: Kind) -> ArmResult
             st.components.get(&child_key(&rg, &name)),
             "Microsoft.insights/components",
         ),
+        Kind::Registry => (
+            st.registries.get(&name.to_lowercase()),
+            "Microsoft.ContainerRegistry/registries",
+        ),
         Kind::Workspace => (None, NS_TYPE),
     };
     let tracked = tracked
         .filter(|t| t.rg == rg.to_lowercase())
         .ok_or_else(missing)?;
+    if kind == Kind::Registry && tracked.body["properties"]["adminUserEnabled"] != json!(true) {
+        return Err(bad(format!(
+            "The container registry '{id}' must have the admin user enabled to be attached to \
+             a workspace."
+        )));
+    }
     if kind == Kind::Storage {
         let sku = tracked.body["sku"]["name"].as_str().unwrap_or_default();
         if sku.starts_with("Premium") {
@@ -332,6 +348,9 @@ fn put(
 
     if let Some(existing) = st.workspaces.get(&key) {
         // PUT on an existing workspace: an update of what may change.
+        if matches!(existing.pending, Some((_, WsAction::Delete { .. }))) {
+            return Err(being_deleted(name));
+        }
         let existing_loc = existing.body["location"]
             .as_str()
             .unwrap_or_default()
@@ -350,9 +369,9 @@ fn put(
         let app_insights = optional_str(&props, "applicationInsights")
             .map(|id| linked(ctx, st, "applicationInsights", id, Kind::Component))
             .transpose()?;
-        if let Some(acr) = optional_str(&props, "containerRegistry") {
-            return Err(no_registry(acr));
-        }
+        let registry = optional_str(&props, "containerRegistry")
+            .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
+            .transpose()?;
         let new_identity = identity(
             ctx,
             v.get("identity"),
@@ -380,6 +399,9 @@ fn put(
         }
         if let Some(ai) = app_insights {
             p["applicationInsights"] = json!(ai);
+        }
+        if let Some(r) = registry {
+            p["containerRegistry"] = json!(r);
         }
         if let Some(pna) = pna {
             p["publicNetworkAccess"] = json!(pna);
@@ -416,9 +438,9 @@ fn put(
     let app_insights = optional_str(&props, "applicationInsights")
         .map(|id| linked(ctx, st, "applicationInsights", id, Kind::Component))
         .transpose()?;
-    if let Some(acr) = optional_str(&props, "containerRegistry") {
-        return Err(no_registry(acr));
-    }
+    let registry = optional_str(&props, "containerRegistry")
+        .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
+        .transpose()?;
     let encryption = props.get("encryption").filter(|e| !e.is_null()).cloned();
     if let Some(e) = &encryption {
         if e["status"]
@@ -482,7 +504,7 @@ fn put(
         "provisioningState": "Creating",
         "v1LegacyMode": props.get("v1LegacyMode").and_then(Value::as_bool).unwrap_or(false),
         "softDeleteEnabled": true,
-        "containerRegistry": "",
+        "containerRegistry": registry.unwrap_or_default(),
         "notebookInfo": {
             "resourceId": random_hex(16),
             "fqdn": format!("ml-{short}-{location}-{workspace_id}.{location}.notebooks.azure.net"),
@@ -562,11 +584,11 @@ fn put(
     Ok(accepted(ctx, req, &location, &op, true))
 }
 
-fn no_registry(id: &str) -> ArmError {
-    bad(format!(
-        "The container registry '{id}' given as properties.containerRegistry does not exist \
-         (the emulator does not host container registries yet)."
-    ))
+fn being_deleted(name: &str) -> ArmError {
+    ArmError::conflict(
+        "Conflict",
+        format!("The workspace '{name}' is being deleted."),
+    )
 }
 
 fn touch(body: &mut Value, claims: &Claims, now: i64) {
@@ -588,10 +610,7 @@ fn patch(
     let key = child_key(rg, name);
     let ws = active(st, rg, name)?;
     if matches!(ws.pending, Some((_, WsAction::Delete { .. }))) {
-        return Err(ArmError::conflict(
-            "Conflict",
-            format!("The workspace '{name}' is being deleted."),
-        ));
+        return Err(being_deleted(name));
     }
     let props = v.get("properties").cloned().unwrap_or(json!({}));
     check_immutable(name, &ws.body, &props)?;
@@ -600,9 +619,9 @@ fn patch(
     let app_insights = optional_str(&props, "applicationInsights")
         .map(|id| linked(ctx, st, "applicationInsights", id, Kind::Component))
         .transpose()?;
-    if let Some(acr) = optional_str(&props, "containerRegistry") {
-        return Err(no_registry(acr));
-    }
+    let registry = optional_str(&props, "containerRegistry")
+        .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
+        .transpose()?;
     let new_identity = match v.get("identity").filter(|i| !i.is_null()) {
         Some(i) => Some(identity(ctx, Some(i), Some(&ws.body["identity"]))?),
         None => None,
@@ -642,6 +661,9 @@ fn patch(
     if let Some(ai) = app_insights {
         p["applicationInsights"] = json!(ai);
     }
+    if let Some(r) = registry {
+        p["containerRegistry"] = json!(r);
+    }
     if let Some(pna) = pna {
         p["publicNetworkAccess"] = json!(pna);
     }
@@ -650,8 +672,13 @@ fn patch(
             p["encryption"]["keyVaultProperties"]["keyIdentifier"] = json!(kid);
         }
     }
-    p["provisioningState"] = json!("Updating");
     touch(b, claims, now);
+    if synchronous_update(req.api_version()) {
+        b["properties"]["provisioningState"] = json!("Succeeded");
+        ws.pending = None;
+        return Ok(Resp::ok(b.clone()));
+    }
+    b["properties"]["provisioningState"] = json!("Updating");
     ws.pending = Some((op.clone(), WsAction::Update));
     start_op(
         ctx,
@@ -664,6 +691,12 @@ fn patch(
         },
     );
     Ok(accepted(ctx, req, &location, &op, true))
+}
+
+/// Before 2022-05-01 the API defined PATCH as a plain 200 with the workspace; the
+/// long-running PATCH (202, recorded) came with 2022-05-01.
+fn synchronous_update(api_version: &str) -> bool {
+    api_version < "2022-05-01"
 }
 
 fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<Resp> {
@@ -721,11 +754,20 @@ fn list_keys(st: &Store, rg: &str, name: &str) -> ArmResult<Resp> {
         .and_then(|(_, r, _, _, n)| st.components.get(&child_key(&r, &n)))
         .map(|c| c.body["properties"]["InstrumentationKey"].clone())
         .unwrap_or(Value::Null);
+    let registry = p["containerRegistry"]
+        .as_str()
+        .and_then(parse_resource_id)
+        .and_then(|(_, _, _, _, n)| st.registries.get(&n.to_lowercase()))
+        .and_then(|r| {
+            let mut creds = super::registries::credentials(r).ok()?;
+            creds["location"] = r.body["location"].clone();
+            Some(creds)
+        });
     Ok(Resp::ok(json!({
         "userStorageKey": storage_key,
         "userStorageResourceId": storage_id,
         "appInsightsInstrumentationKey": ikey,
-        "containerRegistryCredentials": null,
+        "containerRegistryCredentials": registry,
         "notebookAccessKeys": {
             "primaryAccessKey": ws.notebook_keys.0,
             "secondaryAccessKey": ws.notebook_keys.1,
@@ -775,21 +817,22 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
         .q("type")
         .is_some_and(|t| t.eq_ignore_ascii_case("location"));
     if !by_location {
-        return Ok(Resp::ok(if op.applied {
-            json!({"status": "Succeeded", "percentComplete": 100.0})
+        return Ok(if op.applied {
+            Resp::ok(json!({"status": "Succeeded", "percentComplete": 100.0}))
         } else {
-            json!({"status": "InProgress"})
-        }));
+            with_poll_hint(ctx, Resp::ok(json!({"status": "InProgress"})))
+        });
     }
     if !op.applied {
         let this = format!("{}{}", ctx.url, req.path);
         let v = req.api_version();
-        return Ok(Resp::empty(StatusCode::ACCEPTED)
+        let resp = Resp::empty(StatusCode::ACCEPTED)
             .header(
                 "azure-asyncoperation",
                 format!("{this}?api-version={v}&type=async"),
             )
-            .header("location", format!("{this}?api-version={v}&type=location")));
+            .header("location", format!("{this}?api-version={v}&type=location"));
+        return Ok(with_poll_hint(ctx, resp));
     }
     Ok(match &op.kind {
         OpKind::Workspace {
