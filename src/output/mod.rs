@@ -5,6 +5,9 @@
 //! INTERFACE CONTRACT (used by `python`; bodies filled in by the output work).
 
 mod json;
+mod query;
+
+pub use query::{check_query, query, QueryError};
 
 pub use json::to_az_json;
 
