@@ -4,10 +4,17 @@
 //!
 //! INTERFACE CONTRACT (used by `python`; bodies filled in by the output work).
 
+mod color;
 mod json;
 mod query;
+mod render;
+mod yaml;
 
 pub use query::{check_query, query, QueryError};
+pub use render::{
+    add_resource_group, az_output, render, render_with, InvalidOutputKind, OutputError, OutputKind,
+    RenderOptions, TableTransformer, TableUnavailable,
+};
 
 pub use json::to_az_json;
 

@@ -44,7 +44,10 @@ pub enum QueryError {
 /// prints nothing at all (see [`super::render`]).
 pub fn query(value: &Value, expr: &str) -> Result<Value, QueryError> {
     let compiled = compile(expr)?;
-    eval(compiled.as_ast(), value)
+    // Objects taken from the result are plain dicts in az, which `-o tsv` prints in sorted
+    // key order, while multi-select hashes keep their written order: sorting the input's
+    // keys first makes both come out right (our shapers already sort, so usually a no-op).
+    eval(compiled.as_ast(), &super::sort_keys(value))
 }
 
 /// Parses without evaluating: what az does while reading its arguments, before any request.
@@ -345,7 +348,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// Python's `repr` of the JSON value, as `jmespath` puts it in type errors.
-fn py_value_repr(v: &Value) -> String {
+pub(crate) fn py_value_repr(v: &Value) -> String {
     match v {
         Value::Null => "None".into(),
         Value::Bool(true) => "True".into(),
