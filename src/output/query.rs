@@ -44,10 +44,7 @@ pub enum QueryError {
 /// prints nothing at all (see [`super::render`]).
 pub fn query(value: &Value, expr: &str) -> Result<Value, QueryError> {
     let compiled = compile(expr)?;
-    // Objects taken from the result are plain dicts in az, which `-o tsv` prints in sorted
-    // key order, while multi-select hashes keep their written order: sorting the input's
-    // keys first makes both come out right (our shapers already sort, so usually a no-op).
-    eval(compiled.as_ast(), &super::sort_keys(value))
+    eval(compiled.as_ast(), value)
 }
 
 /// Parses without evaluating: what az does while reading its arguments, before any request.
@@ -82,14 +79,46 @@ pub(crate) fn python_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
+            c if !python_printable(c) => {
+                let n = c as u32;
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else if n <= 0xffff {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
             }
             c => out.push(c),
         }
     }
     out.push(quote);
     out
+}
+
+/// Python's `str.isprintable()` for one character: not a control, format, separator
+/// (other than the space) or private-use character. Unassigned code points, which Python
+/// also escapes, are not known here and print as they are.
+fn python_printable(c: char) -> bool {
+    let n = c as u32;
+    !(n < 0x20
+        || (0x7f..0xa1).contains(&n)
+        || n == 0xad
+        || (0x600..=0x605).contains(&n)
+        || n == 0x61c
+        || n == 0x6dd
+        || n == 0x70f
+        || n == 0x1680
+        || n == 0x180e
+        || (0x2000..=0x200f).contains(&n)
+        || (0x2028..=0x202f).contains(&n)
+        || (0x205f..=0x2064).contains(&n)
+        || (0x2066..=0x206f).contains(&n)
+        || n == 0x3000
+        || (0xe000..=0xf8ff).contains(&n)
+        || n == 0xfeff
+        || (0xfff9..=0xfffb).contains(&n)
+        || (0xf0000..=0x10ffff).contains(&n))
 }
 
 type EvalResult = Result<Value, QueryError>;

@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 
 use super::json::to_az_json;
 use super::query::{number_str, py_value_repr};
-use super::{color, query, yaml, QueryError};
+use super::{color, query, sort_keys, yaml, QueryError};
 
 /// A value of `-o/--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -173,6 +173,11 @@ pub fn az_output(
     table_transformer: Option<TableTransformer>,
 ) -> Result<String, OutputError> {
     let (value, query_active) = match query_expr {
+        // In az the objects taken from the result are plain dicts, which `tsv` prints in
+        // sorted key order, while multi-select hashes are OrderedDicts printed as written:
+        // querying a key-sorted copy gives both. `table` lists a plain dict's columns in
+        // its own order, so it queries the result as it is.
+        Some(expr) if kind == OutputKind::Tsv => (query::query(&sort_keys(result), expr)?, true),
         Some(expr) => (query::query(result, expr)?, true),
         None => (result.clone(), false),
     };
@@ -351,36 +356,39 @@ fn tabulate_simple(rows: &[Map<String, Value>]) -> String {
     if headers.is_empty() {
         return String::new();
     }
-    let cells: Vec<Vec<String>> = rows
+    let raw: Vec<Vec<String>> = rows
         .iter()
         .map(|row| {
             headers
                 .iter()
                 .map(|h| match row.get(h.as_str()) {
                     None | Some(Value::Null) => String::new(),
-                    Some(v) => python_str(v).trim().to_string(),
+                    Some(v) => python_str(v),
                 })
                 .collect()
         })
         .collect();
     let header_cells: Vec<String> = headers.iter().map(|h| h.to_string()).collect();
+    // tabulate decides on multi-line layout before stripping the cells.
     let multiline = header_cells
         .iter()
-        .chain(cells.iter().flatten())
+        .chain(raw.iter().flatten())
         .any(|c| c.contains(['\n', '\r']));
-    let lines_of = |s: &str| -> Vec<String> {
-        if multiline {
-            split_lines(s)
-        } else {
-            vec![s.to_string()]
-        }
-    };
+    let cells: Vec<Vec<String>> = raw
+        .iter()
+        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+        .collect();
+    // tabulate measures a multi-line cell on its `\r`/`\n` pieces but lays it out by
+    // `str.splitlines()`, which also breaks at `\u2028` and friends.
     let width_of = |s: &str| -> usize {
-        lines_of(s)
-            .iter()
-            .map(|l| l.chars().count())
-            .max()
-            .unwrap_or(0)
+        if multiline {
+            s.split(['\r', '\n'])
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0)
+        } else {
+            s.chars().count()
+        }
     };
     let widths: Vec<usize> = (0..headers.len())
         .map(|i| {
@@ -388,25 +396,51 @@ fn tabulate_simple(rows: &[Map<String, Value>]) -> String {
             cell_max.max(width_of(&header_cells[i]) + 2)
         })
         .collect();
+    let pad_right = |text: &str, w: usize| -> String {
+        let pad = w.saturating_sub(text.chars().count());
+        format!("{text}{}", " ".repeat(pad))
+    };
+    // The lines of each cell, padded: a data cell line by line (splitlines); a header
+    // piece by piece (split at `\r`/`\n`) and only then cut into lines, so a header
+    // piece holding `\u2028` leaves its first line unpadded, as tabulate does.
+    let layout = |cell: &str, w: usize, header: bool| -> Vec<String> {
+        if !multiline {
+            return vec![pad_right(cell, w)];
+        }
+        if header {
+            let padded: Vec<String> = cell
+                .split("\r\n")
+                .flat_map(|p| p.split(['\r', '\n']))
+                .map(|p| pad_right(p, w))
+                .collect();
+            split_lines(&padded.join("\n"))
+        } else {
+            split_lines(cell).iter().map(|l| pad_right(l, w)).collect()
+        }
+    };
 
     let mut out: Vec<String> = Vec::new();
-    let push_row = |row: &[String], out: &mut Vec<String>| {
-        let split: Vec<Vec<String>> = row.iter().map(|c| lines_of(c)).collect();
-        let height = split.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let push_row = |row: &[String], header: bool, out: &mut Vec<String>| {
+        let split: Vec<Vec<String>> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| layout(c, *w, header))
+            .collect();
+        // A multi-line row whose cells are all empty has no lines at all in tabulate.
+        let height = split.iter().map(Vec::len).max().unwrap_or(0);
         for line in 0..height {
             let parts: Vec<String> = split
                 .iter()
                 .zip(&widths)
-                .map(|(cell_lines, w)| {
-                    let text = cell_lines.get(line).map(String::as_str).unwrap_or("");
-                    let pad = w.saturating_sub(text.chars().count());
-                    format!("{text}{}", " ".repeat(pad))
+                .map(|(cell_lines, w)| match cell_lines.get(line) {
+                    Some(text) => text.clone(),
+                    None => " ".repeat(*w),
                 })
                 .collect();
             out.push(parts.join("  ").trim_end().to_string());
         }
     };
-    push_row(&header_cells, &mut out);
+    push_row(&header_cells, true, &mut out);
     out.push(
         widths
             .iter()
@@ -415,7 +449,7 @@ fn tabulate_simple(rows: &[Map<String, Value>]) -> String {
             .join("  "),
     );
     for row in &cells {
-        push_row(row, &mut out);
+        push_row(row, false, &mut out);
     }
     out.join("\n")
 }
