@@ -44,7 +44,7 @@ pub enum QueryError {
 /// prints nothing at all (see [`super::render`]).
 pub fn query(value: &Value, expr: &str) -> Result<Value, QueryError> {
     let compiled = compile(expr)?;
-    eval(compiled.as_ast(), value)
+    eval(&python_shape(compiled.as_ast()), value)
 }
 
 /// Parses without evaluating: what az does while reading its arguments, before any request.
@@ -204,7 +204,7 @@ fn eval(ast: &Ast, data: &Value) -> EvalResult {
         } => {
             let a = eval(lhs, data)?;
             let b = eval(rhs, data)?;
-            Ok(compare(comparator, &a, &b))
+            compare(comparator, &a, &b)
         }
         Ast::Not { node, .. } => Ok(Value::Bool(!truthy(&eval(node, data)?))),
         Ast::And { lhs, rhs, .. } => {
@@ -248,6 +248,140 @@ fn eval(ast: &Ast, data: &Value) -> EvalResult {
         // An expression reference only means something as a function argument; Python
         // `jmespath` evaluates a bare `&foo` to an internal object az cannot print.
         Ast::Expref { .. } => Ok(Value::Null),
+    }
+}
+
+/// One place where the `jmespath` crate's parser groups differently from Python
+/// `jmespath`: in Python a multi-select hash reached by a dot (`[*].{x: a}`) ends the
+/// projection's right-hand side, so what follows (`.x`, `[?p]`, `.*`, `[0]`) applies to the
+/// projection's result; the crate keeps it inside the projection. Rewrite
+/// `Projection(L, ops(H))` (H the left-most node of the right-hand side) into
+/// `ops(Projection(L, H))`, recursively, to get Python's tree.
+fn python_shape(ast: &Ast) -> Ast {
+    let b = |a: &Ast| Box::new(python_shape(a));
+    match ast {
+        Ast::Projection { offset, lhs, rhs } => {
+            let lhs = b(lhs);
+            let rhs = python_shape(rhs);
+            if !matches!(rhs, Ast::MultiHash { .. }) && leftmost_is_multihash(&rhs) {
+                replace_leftmost(rhs, &mut |h| Ast::Projection {
+                    offset: *offset,
+                    lhs: lhs.clone(),
+                    rhs: Box::new(h),
+                })
+            } else {
+                Ast::Projection {
+                    offset: *offset,
+                    lhs,
+                    rhs: Box::new(rhs),
+                }
+            }
+        }
+        Ast::Subexpr { offset, lhs, rhs } => Ast::Subexpr {
+            offset: *offset,
+            lhs: b(lhs),
+            rhs: b(rhs),
+        },
+        Ast::Comparison {
+            offset,
+            comparator,
+            lhs,
+            rhs,
+        } => Ast::Comparison {
+            offset: *offset,
+            comparator: comparator.clone(),
+            lhs: b(lhs),
+            rhs: b(rhs),
+        },
+        Ast::Condition {
+            offset,
+            predicate,
+            then,
+        } => Ast::Condition {
+            offset: *offset,
+            predicate: b(predicate),
+            then: b(then),
+        },
+        Ast::Expref { offset, ast } => Ast::Expref {
+            offset: *offset,
+            ast: b(ast),
+        },
+        Ast::Flatten { offset, node } => Ast::Flatten {
+            offset: *offset,
+            node: b(node),
+        },
+        Ast::ObjectValues { offset, node } => Ast::ObjectValues {
+            offset: *offset,
+            node: b(node),
+        },
+        Ast::Not { offset, node } => Ast::Not {
+            offset: *offset,
+            node: b(node),
+        },
+        Ast::And { offset, lhs, rhs } => Ast::And {
+            offset: *offset,
+            lhs: b(lhs),
+            rhs: b(rhs),
+        },
+        Ast::Or { offset, lhs, rhs } => Ast::Or {
+            offset: *offset,
+            lhs: b(lhs),
+            rhs: b(rhs),
+        },
+        Ast::Function { offset, name, args } => Ast::Function {
+            offset: *offset,
+            name: name.clone(),
+            args: args.iter().map(python_shape).collect(),
+        },
+        Ast::MultiList { offset, elements } => Ast::MultiList {
+            offset: *offset,
+            elements: elements.iter().map(python_shape).collect(),
+        },
+        Ast::MultiHash { offset, elements } => Ast::MultiHash {
+            offset: *offset,
+            elements: elements
+                .iter()
+                .map(|kv| jmespath::ast::KeyValuePair {
+                    key: kv.key.clone(),
+                    value: python_shape(&kv.value),
+                })
+                .collect(),
+        },
+        other => other.clone(),
+    }
+}
+
+/// The node evaluated first, following the operand that each postfix operation applies to.
+fn leftmost_is_multihash(ast: &Ast) -> bool {
+    match ast {
+        Ast::MultiHash { .. } => true,
+        Ast::Subexpr { lhs, .. } | Ast::Projection { lhs, .. } => leftmost_is_multihash(lhs),
+        Ast::ObjectValues { node, .. } | Ast::Flatten { node, .. } => leftmost_is_multihash(node),
+        _ => false,
+    }
+}
+
+fn replace_leftmost(ast: Ast, f: &mut dyn FnMut(Ast) -> Ast) -> Ast {
+    match ast {
+        Ast::Subexpr { offset, lhs, rhs } => Ast::Subexpr {
+            offset,
+            lhs: Box::new(replace_leftmost(*lhs, f)),
+            rhs,
+        },
+        Ast::Projection { offset, lhs, rhs } => Ast::Projection {
+            offset,
+            lhs: Box::new(replace_leftmost(*lhs, f)),
+            rhs,
+        },
+        Ast::ObjectValues { offset, node } => Ast::ObjectValues {
+            offset,
+            node: Box::new(replace_leftmost(*node, f)),
+        },
+        Ast::Flatten { offset, node } => Ast::Flatten {
+            offset,
+            node: Box::new(replace_leftmost(*node, f)),
+        },
+        leaf => f(leaf),
     }
 }
 
@@ -318,15 +452,37 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-/// Python equality as `jmespath` applies it: `1 == 1.0`, but a bool never equals a number.
+/// `==` as Python `jmespath` evaluates it: Python's `==`, except that at the top level a
+/// boolean never equals the number 0 or 1 (nested, `[1] == [true]` holds, as in Python).
 fn equal(a: &Value, b: &Value) -> bool {
+    let zero_or_one = |n: &Number| n.as_f64().is_some_and(|f| f == 0.0 || f == 1.0);
+    match (a, b) {
+        (Value::Bool(_), Value::Number(n)) | (Value::Number(n), Value::Bool(_))
+            if zero_or_one(n) =>
+        {
+            false
+        }
+        _ => py_eq(a, b),
+    }
+}
+
+/// Python's `==` on JSON values: `True == 1`, `1 == 1.0`, containers element-wise.
+fn py_eq(a: &Value, b: &Value) -> bool {
+    let as_num = |v: &Value| match v {
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    };
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => num_eq(x, y),
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Bool(_), Value::Number(n)) | (Value::Number(n), Value::Bool(_)) => {
+            n.as_f64() == as_num(a).or(as_num(b))
+        }
         (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| equal(p, q))
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| py_eq(p, q))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(v, w)))
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
         }
         _ => a == b,
     }
@@ -340,26 +496,38 @@ fn num_eq(x: &Number, y: &Number) -> bool {
     }
 }
 
-fn compare(op: &Comparator, a: &Value, b: &Value) -> Value {
+fn compare(op: &Comparator, a: &Value, b: &Value) -> EvalResult {
     match op {
-        Comparator::Equal => Value::Bool(equal(a, b)),
-        Comparator::NotEqual => Value::Bool(!equal(a, b)),
+        Comparator::Equal => Ok(Value::Bool(equal(a, b))),
+        Comparator::NotEqual => Ok(Value::Bool(!equal(a, b))),
         _ => {
-            // Ordering is defined for numbers only (bools are not numbers here); anything
-            // else yields null, as in Python `jmespath`.
-            let (Value::Number(x), Value::Number(y)) = (a, b) else {
-                return Value::Null;
-            };
-            let (Some(x), Some(y)) = (x.as_f64(), y.as_f64()) else {
-                return Value::Null;
-            };
-            Value::Bool(match op {
-                Comparator::LessThan => x < y,
-                Comparator::LessThanEqual => x <= y,
-                Comparator::GreaterThan => x > y,
-                Comparator::GreaterThanEqual => x >= y,
+            // Python `jmespath` orders numbers (not booleans) and strings; any other
+            // operand gives null, and a number against a string is Python's TypeError.
+            let comparable = |v: &Value| v.is_number() || v.is_string();
+            if !comparable(a) || !comparable(b) {
+                return Ok(Value::Null);
+            }
+            if a.is_string() != b.is_string() {
+                let symbol = match op {
+                    Comparator::LessThan => "<",
+                    Comparator::LessThanEqual => "<=",
+                    Comparator::GreaterThan => ">",
+                    _ => ">=",
+                };
+                return Err(QueryError::Runtime(format!(
+                    "'{symbol}' not supported between instances of '{}' and '{}'",
+                    python_type(a),
+                    python_type(b)
+                )));
+            }
+            let ord = order(a, b);
+            Ok(Value::Bool(match op {
+                Comparator::LessThan => ord == Ordering::Less,
+                Comparator::LessThanEqual => ord != Ordering::Greater,
+                Comparator::GreaterThan => ord == Ordering::Greater,
+                Comparator::GreaterThanEqual => ord != Ordering::Less,
                 Comparator::Equal | Comparator::NotEqual => unreachable!(),
-            })
+            }))
         }
     }
 }
@@ -430,6 +598,49 @@ fn python_type(v: &Value) -> &'static str {
     }
 }
 
+/// The error Python `jmespath` raises for an argument `kind` refuses: the argument itself
+/// when its own type is wrong; for a typed array, the first element of the wrong type,
+/// with its Python type name (`bool`, `NoneType` …), the type of the first element
+/// deciding between numbers and strings.
+fn arg_type_error(func: &str, v: &Value, kind: Arg) -> QueryError {
+    let element_kinds: &[fn(&Value) -> bool] = match kind {
+        Arg::ArrayNumber => &[Value::is_number],
+        Arg::ArrayString => &[Value::is_string],
+        Arg::ArrayNumberOrString | Arg::ArrayStringOrNumber => &[Value::is_number, Value::is_string],
+        _ => &[],
+    };
+    let Some(items) = v.as_array().filter(|_| !element_kinds.is_empty()) else {
+        return type_error(func, v, kind.names());
+    };
+    let check: fn(&Value) -> bool = if element_kinds.len() == 1 {
+        element_kinds[0]
+    } else {
+        match items.first() {
+            Some(first) if first.is_number() => Value::is_number,
+            Some(first) if first.is_string() => Value::is_string,
+            Some(first) => return element_type_error(func, first, kind.names()),
+            None => return type_error(func, v, kind.names()),
+        }
+    };
+    match items.iter().find(|e| !check(e)) {
+        Some(bad) => element_type_error(func, bad, kind.names()),
+        None => type_error(func, v, kind.names()),
+    }
+}
+
+fn element_type_error(func: &str, v: &Value, expected: &[&str]) -> QueryError {
+    let expected: Vec<String> = expected.iter().map(|t| format!("'{t}'")).collect();
+    let shown = match v {
+        Value::String(s) => s.clone(),
+        other => py_value_repr(other),
+    };
+    QueryError::Runtime(format!(
+        "In function {func}(), invalid type for value: {shown}, expected one of: [{}], received: \"{}\"",
+        expected.join(", "),
+        python_type(v)
+    ))
+}
+
 /// Python `jmespath` formats the value with `%s`: a string bare, anything else as `repr`.
 fn type_error(func: &str, v: &Value, expected: &[&str]) -> QueryError {
     let expected: Vec<String> = expected.iter().map(|t| format!("'{t}'")).collect();
@@ -459,6 +670,8 @@ enum Arg {
     ArrayOrString,
     StringArrayObject,
     ArrayNumberOrString,
+    /// The same as `ArrayNumberOrString`, named the other way round in `sort`'s messages.
+    ArrayStringOrNumber,
 }
 
 impl Arg {
@@ -475,6 +688,7 @@ impl Arg {
             Arg::ArrayOrString => &["array", "string"],
             Arg::StringArrayObject => &["string", "array", "object"],
             Arg::ArrayNumberOrString => &["array-number", "array-string"],
+            Arg::ArrayStringOrNumber => &["array-string", "array-number"],
         }
     }
 
@@ -491,7 +705,9 @@ impl Arg {
             Arg::ArrayString => all(Value::is_string),
             Arg::ArrayOrString => v.is_array() || v.is_string(),
             Arg::StringArrayObject => v.is_string() || v.is_array() || v.is_object(),
-            Arg::ArrayNumberOrString => all(Value::is_number) || all(Value::is_string),
+            Arg::ArrayNumberOrString | Arg::ArrayStringOrNumber => {
+                all(Value::is_number) || all(Value::is_string)
+            }
         }
     }
 }
@@ -508,7 +724,8 @@ fn signature(name: &str) -> Option<(&'static [Arg], bool)> {
         "keys" | "values" => (&[Object], false),
         "length" => (&[StringArrayObject], false),
         "map" => (&[Expref, Array], false),
-        "max" | "min" | "sort" => (&[ArrayNumberOrString], false),
+        "max" | "min" => (&[ArrayNumberOrString], false),
+        "sort" => (&[ArrayStringOrNumber], false),
         "max_by" | "min_by" | "sort_by" => (&[Array, Expref], false),
         "merge" => (&[Object], true),
         "not_null" => (&[Any], true),
@@ -556,7 +773,7 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
         } else {
             let v = eval(arg, data)?;
             if !kind.accepts(&v) {
-                return Err(type_error(name, &v, kind.names()));
+                return Err(arg_type_error(name, &v, kind));
             }
             values.push(v);
         }
@@ -603,7 +820,8 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
             Ok(float(items.iter().map(num).sum()))
         }
         "contains" => Ok(Value::Bool(match &values[0] {
-            Value::Array(items) => items.iter().any(|i| equal(i, &values[1])),
+            // Python's `in`, so `contains([true], `1`)` holds.
+            Value::Array(items) => items.iter().any(|i| py_eq(i, &values[1])),
             Value::String(s) => match &values[1] {
                 Value::String(needle) => s.contains(needle.as_str()),
                 // Python's `x in str` raises for a non-string x.
@@ -689,7 +907,14 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
             // Python `jmespath` fixes the key type from the first element.
             let kind = type_name(&eval(exprefs[0], first)?);
             if kind != "number" && kind != "string" {
-                return Err(type_error(name, first, &["string", "number"]));
+                // Python shows the first element but names the type of its key.
+                let shown = match first {
+                    Value::String(s) => s.clone(),
+                    other => py_value_repr(other),
+                };
+                return Err(QueryError::Runtime(format!(
+                    "In function sort_by(), invalid type for value: {shown}, expected one of: ['string', 'number'], received: \"{kind}\""
+                )));
             }
             let mut keyed = Vec::with_capacity(items.len());
             for item in items {
@@ -933,7 +1158,19 @@ mod tests {
         assert_eq!(q(&v, "floor(`1.5`)"), json!(1));
         assert_eq!(q(&v, "`1` == `1.0`"), json!(true));
         assert_eq!(q(&v, "`true` == `1`"), json!(false));
-        assert_eq!(q(&v, "s < `1`"), Value::Null);
+        assert_eq!(q(&v, "`[true]` == `[1]`"), json!(true));
+        assert_eq!(q(&v, "contains(`[true]`, `1`)"), json!(true));
+        // Python ends a projection at a dotted multi-select hash.
+        assert_eq!(q(&v, "items[*].{x: n}.x"), Value::Null);
+        assert_eq!(q(&v, "items[*].{x: n}[?x > `1`]"), json!([{"x": 2}, {"x": 3}]));
+        assert_eq!(q(&v, "items[*].{x: n}[0]"), json!({"x": 1}));
+        assert_eq!(q(&v, "items[*].n.{x: @}"), json!([{"x": 1}, {"x": 2}, {"x": 3}]));
+        assert_eq!(q(&v, "id < s"), json!(true));
+        assert_eq!(q(&v, "o < `1`"), Value::Null);
+        assert_eq!(
+            query(&v, "s < `1`").unwrap_err().to_string(),
+            "'<' not supported between instances of 'str' and 'int'"
+        );
         assert_eq!(q(&v, "missing.{a: a}"), Value::Null);
     }
 
