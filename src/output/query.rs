@@ -53,10 +53,78 @@ pub fn check_query(expr: &str) -> Result<(), QueryError> {
 }
 
 fn compile(expr: &str) -> Result<jmespath::Expression<'static>, QueryError> {
-    jmespath::compile(expr).map_err(|e| QueryError::Invalid {
+    jmespath::compile(&legacy_literals(expr)).map_err(|e| QueryError::Invalid {
         expression: expr.to_string(),
         detail: e.to_string(),
     })
+}
+
+/// Python `jmespath` still reads a backtick literal that is not JSON as a string
+/// (`[?name==`ws1`]`, the deprecated JEP-12 form az documentation shows): the text, left
+/// spaces removed, taken as the inside of a JSON string. The `jmespath` crate refuses it,
+/// so such literals are rewritten to their JSON-string form first.
+fn legacy_literals(expr: &str) -> std::borrow::Cow<'_, str> {
+    if !expr.contains('`') {
+        return std::borrow::Cow::Borrowed(expr);
+    }
+    let chars: Vec<char> = expr.chars().collect();
+    let mut out = String::with_capacity(expr.len() + 8);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            // Raw strings and quoted identifiers: copied as they are, escapes included.
+            '\'' | '"' => {
+                out.push(c);
+                i += 1;
+                while i < chars.len() && chars[i] != c {
+                    if chars[i] == '\\' && i + 1 < chars.len() {
+                        out.push(chars[i]);
+                        i += 1;
+                    }
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                if i < chars.len() {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+            }
+            '`' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < chars.len() && chars[j] != '`' {
+                    if chars[j] == '\\' && j + 1 < chars.len() && chars[j + 1] == '`' {
+                        j += 1;
+                    }
+                    j += 1;
+                }
+                let raw: String = chars[start..j.min(chars.len())].iter().collect();
+                let lexeme = raw.replace("\\`", "`");
+                let as_string = serde_json::from_str::<Value>(&lexeme).err().and_then(|_| {
+                    serde_json::from_str::<String>(&format!("\"{}\"", lexeme.trim_start())).ok()
+                });
+                out.push('`');
+                match as_string {
+                    Some(s) => out.push_str(
+                        &serde_json::to_string(&s)
+                            .expect("a string serializes")
+                            .replace('`', "\\`"),
+                    ),
+                    None => out.push_str(&raw),
+                }
+                if j < chars.len() {
+                    out.push('`');
+                }
+                i = j + 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// Python's `repr()` of a `str`: single quotes unless the text has `'` and no `"`;
@@ -606,7 +674,9 @@ fn arg_type_error(func: &str, v: &Value, kind: Arg) -> QueryError {
     let element_kinds: &[fn(&Value) -> bool] = match kind {
         Arg::ArrayNumber => &[Value::is_number],
         Arg::ArrayString => &[Value::is_string],
-        Arg::ArrayNumberOrString | Arg::ArrayStringOrNumber => &[Value::is_number, Value::is_string],
+        Arg::ArrayNumberOrString | Arg::ArrayStringOrNumber => {
+            &[Value::is_number, Value::is_string]
+        }
         _ => &[],
     };
     let Some(items) = v.as_array().filter(|_| !element_kinds.is_empty()) else {
@@ -1158,13 +1228,23 @@ mod tests {
         assert_eq!(q(&v, "floor(`1.5`)"), json!(1));
         assert_eq!(q(&v, "`1` == `1.0`"), json!(true));
         assert_eq!(q(&v, "`true` == `1`"), json!(false));
+        assert_eq!(q(&v, "items[?ok==`x`] | length(@)"), json!(0));
+        assert_eq!(q(&json!([{"a": "x y"}]), "[?a==` x y`].a"), json!(["x y"]));
+        assert_eq!(q(&v, "`[1,2,]`"), json!("[1,2,]"));
+        assert_eq!(q(&v, "'`x`'"), json!("`x`"));
         assert_eq!(q(&v, "`[true]` == `[1]`"), json!(true));
         assert_eq!(q(&v, "contains(`[true]`, `1`)"), json!(true));
         // Python ends a projection at a dotted multi-select hash.
         assert_eq!(q(&v, "items[*].{x: n}.x"), Value::Null);
-        assert_eq!(q(&v, "items[*].{x: n}[?x > `1`]"), json!([{"x": 2}, {"x": 3}]));
+        assert_eq!(
+            q(&v, "items[*].{x: n}[?x > `1`]"),
+            json!([{"x": 2}, {"x": 3}])
+        );
         assert_eq!(q(&v, "items[*].{x: n}[0]"), json!({"x": 1}));
-        assert_eq!(q(&v, "items[*].n.{x: @}"), json!([{"x": 1}, {"x": 2}, {"x": 3}]));
+        assert_eq!(
+            q(&v, "items[*].n.{x: @}"),
+            json!([{"x": 1}, {"x": 2}, {"x": 3}])
+        );
         assert_eq!(q(&v, "id < s"), json!(true));
         assert_eq!(q(&v, "o < `1`"), Value::Null);
         assert_eq!(
