@@ -408,9 +408,9 @@ fn tabulate_simple(rows: &[Map<String, Value>]) -> String {
             return vec![pad_right(cell, w)];
         }
         if header {
+            // `re.split(r"\r|\n|\r\n")`: the first alternative wins, so `\r\n` is two breaks.
             let padded: Vec<String> = cell
-                .split("\r\n")
-                .flat_map(|p| p.split(['\r', '\n']))
+                .split(['\r', '\n'])
                 .map(|p| pad_right(p, w))
                 .collect();
             split_lines(&padded.join("\n"))
