@@ -109,7 +109,10 @@ pub enum TableTransformer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RenderOptions {
     /// `--query` was given: the table keeps the result's key order (a multi-select hash
-    /// lists its columns as written) and no table transformer applies.
+    /// lists its columns as written), no table transformer applies, and `tsv` prints an
+    /// object's values in its key order too (az sorts a plain dict but not a multi-select
+    /// hash; [`az_output`] arranges for both, a caller of `render_with` passes objects from
+    /// the result with sorted keys, as the shapers make them).
     pub query_active: bool,
     /// The command's registered table transformer, if any.
     pub table_transformer: Option<TableTransformer>,
@@ -409,10 +412,7 @@ fn tabulate_simple(rows: &[Map<String, Value>]) -> String {
         }
         if header {
             // `re.split(r"\r|\n|\r\n")`: the first alternative wins, so `\r\n` is two breaks.
-            let padded: Vec<String> = cell
-                .split(['\r', '\n'])
-                .map(|p| pad_right(p, w))
-                .collect();
+            let padded: Vec<String> = cell.split(['\r', '\n']).map(|p| pad_right(p, w)).collect();
             split_lines(&padded.join("\n"))
         } else {
             split_lines(cell).iter().map(|l| pad_right(l, w)).collect()
