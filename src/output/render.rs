@@ -167,14 +167,19 @@ pub fn render_with(
     })
 }
 
-/// The whole of what az does after a command returns `result`: `--query`, then `-o`.
-/// The query is checked before anything else, as az checks it while parsing arguments.
+/// The whole of what az does after a command returns `result`: its global transform
+/// ([`add_resource_group`]), `--query`, then `-o`. The query is checked before anything
+/// else, as az checks it while parsing arguments.
 pub fn az_output(
     result: &Value,
     query_expr: Option<&str>,
     kind: OutputKind,
     table_transformer: Option<TableTransformer>,
 ) -> Result<String, OutputError> {
+    if let Some(expr) = query_expr {
+        query::check_query(expr)?;
+    }
+    let result = &add_resource_group(result);
     let (value, query_active) = match query_expr {
         // In az the objects taken from the result are plain dicts, which `tsv` prints in
         // sorted key order, while multi-select hashes are OrderedDicts printed as written:
@@ -562,6 +567,20 @@ mod tests {
         assert_eq!(render(&json!([]), OutputKind::Table), "\n");
         assert_eq!(render(&json!([]), OutputKind::Tsv), "");
         assert_eq!(render(&json!([]), OutputKind::Json), "[]\n");
+    }
+
+    #[test]
+    fn az_output_applies_the_resource_group_transform() {
+        let storage = json!({"id": "/subscriptions/s/resourceGroups/rg1/providers/Microsoft.Storage/storageAccounts/sa", "name": "sa"});
+        assert_eq!(
+            az_output(&storage, Some("resourceGroup"), OutputKind::Tsv, None).unwrap(),
+            "rg1\n"
+        );
+        let group = json!({"id": "/subscriptions/s/resourceGroups/rg1", "name": "rg1"});
+        assert_eq!(
+            az_output(&group, Some("resourceGroup"), OutputKind::Json, None).unwrap(),
+            ""
+        );
     }
 
     #[test]
