@@ -3,8 +3,31 @@
 //! `json.dumps(x, indent=2)` matches az.
 //!
 //! INTERFACE CONTRACT (used by `python`; bodies filled in by the output work).
+//!
+//! After a command returns, az does three things before printing, all here:
+//! [`add_resource_group`] (its global result transform), `--query` ([`query`], JMESPath as
+//! Python `jmespath` evaluates it) and `-o` ([`render`] / [`render_with`], the text az
+//! writes, trailing newline included). [`az_output`] chains the last two exactly as az
+//! does (`azml.az("… --query id -o tsv")` and the `azml` console script use it):
+//!
+//! ```
+//! use _azml::output::{az_output, OutputKind};
+//! let ws = serde_json::json!({"id": "/subscriptions/s/resourceGroups/rg/providers/P/workspaces/ws"});
+//! let text = az_output(&ws, Some("id"), OutputKind::Tsv, None).unwrap();
+//! assert_eq!(text, "/subscriptions/s/resourceGroups/rg/providers/P/workspaces/ws\n");
+//! ```
 
+mod color;
 mod json;
+mod query;
+mod render;
+mod yaml;
+
+pub use query::{check_query, query, QueryError};
+pub use render::{
+    add_resource_group, az_output, render, render_with, InvalidOutputKind, OutputError, OutputKind,
+    RenderOptions, TableTransformer, TableUnavailable,
+};
 
 pub use json::to_az_json;
 
