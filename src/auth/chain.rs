@@ -246,10 +246,14 @@ impl DefaultChain {
                             return Ok(token);
                         }
                         Err(e) => {
-                            let e = map_credential_error(e);
-                            if e.kind == ErrorKind::Validation {
-                                return Err(e);
+                            // Bad input (e.g. two scopes for a resource-based link) fails the
+                            // same way on every link: report it as it is.
+                            if let Some(ours) = e.downcast_ref::<Error>() {
+                                if ours.kind == ErrorKind::Validation {
+                                    return Err(ours.clone());
+                                }
                             }
+                            let e = map_credential_error(e);
                             reasons.push(format!("{}: {}", link.name, e.message));
                         }
                     }
