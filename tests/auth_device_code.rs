@@ -127,11 +127,10 @@ async fn pending_then_success_shows_the_message_and_keeps_the_refresh_token() {
     let first = form_of(&server.requests()[0].body);
     assert_eq!(first["client_id"], "public-client-id");
     assert_eq!(first["scope"], format!("{SCOPE} offline_access"));
-    let shown = prompts.lock().unwrap();
+    let shown = prompts.lock().unwrap().clone();
     assert_eq!(shown.len(), 1);
     assert!(shown[0].message.contains("ABCD-EFGH"));
     assert_eq!(shown[0].user_code, "ABCD-EFGH");
-    drop(shown);
 
     let debug = format!("{cred:?}");
     assert!(
