@@ -184,6 +184,13 @@ fn metadata_documents_are_read() {
     assert_eq!(c.name, "AzmlEmulator");
     assert_eq!(c.arm_scope(), "http://127.0.0.1:5000/.default");
     assert_eq!(c.graph_endpoint, "http://127.0.0.1:5000/");
+    let config = c.arm_config();
+    assert_eq!(config.endpoint, "http://127.0.0.1:5000");
+    assert_eq!(config.scope, "http://127.0.0.1:5000/.default");
+    assert_eq!(
+        AZURE_CLOUD.arm_config().scope,
+        _azml::arm::ArmConfig::new("x").scope
+    );
 
     for bad in [
         "not json".to_string(),

@@ -75,6 +75,13 @@ impl Cloud {
         self.arm_endpoint.trim_end_matches('/')
     }
 
+    /// An [`super::ArmConfig`] for this cloud's ARM endpoint and scope.
+    pub fn arm_config(&self) -> super::ArmConfig {
+        let mut config = super::ArmConfig::new(self.arm_endpoint_trimmed());
+        config.scope = self.arm_scope();
+        config
+    }
+
     /// A known cloud by its az name (`AzureCloud`, `AzureChinaCloud`, `AzureUSGovernment`,
     /// any case) or a common alias (`public`, `china`, `usgov`).
     pub fn by_name(name: &str) -> Result<Cloud> {

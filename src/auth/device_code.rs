@@ -67,6 +67,10 @@ enum Poll {
 }
 
 impl DeviceCodeCredential {
+    /// The Azure CLI's public client id, which the Azure SDKs use for interactive sign-in
+    /// when no application of one's own is registered.
+    pub const AZURE_CLI_CLIENT_ID: &'static str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+
     /// The message is printed to stderr unless [`DeviceCodeCredential::with_prompt`] says
     /// otherwise.
     pub fn new(
