@@ -217,7 +217,8 @@ impl DeviceCodeCredential {
             _ => None,
         };
         let expires_in = num("expires_in").unwrap_or(900);
-        let mut interval = num("interval").unwrap_or(5);
+        // An interval of 0 would poll as fast as the network allows.
+        let mut interval = num("interval").unwrap_or(5).max(1);
         let prompt = DeviceCodePrompt {
             user_code: text("user_code").unwrap_or_default(),
             verification_uri: text("verification_uri").unwrap_or_default(),

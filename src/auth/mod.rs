@@ -339,6 +339,30 @@ mod tests {
     }
 
     #[test]
+    fn from_env_names_what_the_chosen_method_lacks() {
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+        ]);
+        let err = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap_err();
+        assert!(
+            err.message.contains("variable(s) AZURE_TENANT_ID;"),
+            "{err}"
+        );
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem"),
+        ]);
+        let err = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert!(
+            err.message.contains("cannot read the client certificate"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn from_env_rejects_plain_http_to_a_remote_authority() {
         let vars: HashMap<&str, &str> = HashMap::from([
             ("AZURE_TENANT_ID", "t"),
