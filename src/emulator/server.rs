@@ -183,7 +183,8 @@ async fn handle(
 ) -> Response {
     let (parts, body) = request.into_parts();
     let is_admin = parts.uri.path() == "/_emulator" || parts.uri.path().starts_with("/_emulator/");
-    if is_admin && !peer.ip().is_loopback() {
+    // `to_canonical`: 127.0.0.1 reaching a `[::]` listener arrives as ::ffff:127.0.0.1.
+    if is_admin && !peer.ip().to_canonical().is_loopback() {
         return into_response(Resp::json(
             StatusCode::FORBIDDEN,
             serde_json::json!({"error": {"code": "Forbidden", "message": "the emulator's admin API only answers loopback clients"}}),
