@@ -8,10 +8,18 @@ use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use _azml::emulator::{Emulator, EmulatorConfig, Latency};
+use _azml::emulator::{Emulator, EmulatorConfig, FaultRule, Latency, ThrottleConfig};
 
 const USAGE: &str = "usage: azml-emulator [--port 8443] [--host 127.0.0.1] [--tls] \
-[--latency instant|fast|realistic] [--time-scale F] [--page-size N]";
+[--latency instant|fast|realistic] [--time-scale F] [--page-size N] [--state-file PATH] \
+[--throttle on|off|scale=F] [--fault SPEC]...
+
+  --fault SPEC   a JSON rule, or key=value pairs separated by ';':
+                 method=PUT;path=REGEX;prefix=/subscriptions;every=N;rate=F;seed=N;count=N
+                 and one action: status=503[;retry_after=S;code=C;message=M] | reset |
+                 delay_ms=N | fail_operation[;code=C;message=M]
+  Admin API (loopback only): URL/_emulator/faults, /_emulator/journal,
+  /_emulator/clock/advance, /_emulator/state";
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig::default();
@@ -65,6 +73,15 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| format!("invalid page size '{v}': give an integer >= 1"))?;
             }
+            "--state-file" => {
+                let v = value()?;
+                if v.is_empty() {
+                    return Err("--state-file needs a path".into());
+                }
+                config.state_file = Some(v.into());
+            }
+            "--throttle" => config.throttling = Some(value()?.parse::<ThrottleConfig>()?),
+            "--fault" => config.faults.push(FaultRule::parse_spec(&value()?)?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
@@ -183,6 +200,32 @@ mod tests {
         assert!(parse_args(&args("--page-size 0")).is_err());
         assert!(parse_args(&args("--port")).is_err());
         assert!(parse_args(&args("--bogus")).is_err());
+    }
+
+    #[test]
+    fn parses_throttle_fault_and_state() {
+        let c = parse_args(&args(
+            "--throttle scale=0.5 --fault method=PUT;every=2;status=503 --fault prefix=/x;reset \
+             --state-file /tmp/s.json",
+        ))
+        .unwrap();
+        let t = c.throttling.unwrap();
+        assert!(t.enabled);
+        assert_eq!(t.reads.capacity, 125.0);
+        assert_eq!(c.faults.len(), 2);
+        assert_eq!(c.faults[0].every_nth, Some(2));
+        assert_eq!(c.state_file.unwrap().to_str(), Some("/tmp/s.json"));
+        assert!(
+            !parse_args(&args("--throttle off"))
+                .unwrap()
+                .throttling
+                .unwrap()
+                .enabled
+        );
+        assert!(parse_args(&args("--throttle sometimes")).is_err());
+        assert!(parse_args(&args("--fault status=200")).is_err());
+        assert!(parse_args(&args("--fault path=(;reset")).is_err());
+        assert!(parse_args(&[]).unwrap().throttling.is_none());
     }
 
     #[test]

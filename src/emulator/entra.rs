@@ -241,7 +241,22 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             None => return missing("resource"),
         }
     };
-    if !client_id.eq_ignore_ascii_case(&ctx.cfg.client_id) {
+    // The configured principal, or one added through `Emulator::add_service_principal`.
+    let known = if client_id.eq_ignore_ascii_case(&ctx.cfg.client_id) {
+        Some((
+            ctx.cfg.client_id.clone(),
+            ctx.cfg.client_secret.clone(),
+            ctx.principal_oid.clone(),
+        ))
+    } else {
+        ctx.principals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|p| p.client_id.eq_ignore_ascii_case(&client_id))
+            .map(|p| (p.client_id.clone(), p.secret.clone(), p.oid.clone()))
+    };
+    let Some((app_id, expected_secret, oid)) = known else {
         return aad_error(
             ctx,
             StatusCode::BAD_REQUEST,
@@ -254,7 +269,7 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
                  have sent your authentication request to the wrong tenant."
             ),
         );
-    }
+    };
     let secret = param("client_secret")
         .map(str::to_string)
         .or_else(|| basic.map(|(_, s)| s));
@@ -268,7 +283,7 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
              'client_credentials' grant type.",
         );
     };
-    if !constant_time_eq(secret.as_bytes(), ctx.cfg.client_secret.as_bytes()) {
+    if !constant_time_eq(secret.as_bytes(), expected_secret.as_bytes()) {
         return aad_error(
             ctx,
             StatusCode::UNAUTHORIZED,
@@ -277,8 +292,7 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             &format!(
                 "Invalid client secret provided. Ensure the secret being sent in the request is \
                  the client secret value, not the client secret ID, for a secret added to app \
-                 '{}'.",
-                ctx.cfg.client_id
+                 '{app_id}'."
             ),
         );
     }
@@ -289,11 +303,11 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
         iat: now,
         nbf: now,
         exp: now + TOKEN_LIFETIME_SECS,
-        appid: ctx.cfg.client_id.clone(),
+        appid: app_id,
         appidacr: "1".into(),
         idtyp: "app".into(),
-        oid: ctx.principal_oid.clone(),
-        sub: ctx.principal_oid.clone(),
+        oid: oid.clone(),
+        sub: oid,
         tid: ctx.cfg.tenant_id.clone(),
         ver: "1.0".into(),
     };

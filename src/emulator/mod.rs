@@ -12,18 +12,26 @@
 //! sign-in endpoints; `store` holds the state and the long-running operations; one module
 //! per resource provider under `resources`.
 
+mod admin;
 mod api_versions;
 mod clock;
 mod entra;
 mod errors;
+mod faults;
 mod graph;
 mod http;
+mod journal;
 mod resources;
 mod server;
 mod store;
+mod throttle;
 mod tls;
 mod tokens;
 mod util;
+
+pub use faults::{FaultAction, FaultRule, FaultStatus};
+pub use journal::JournalEntry;
+pub use throttle::{Bucket, ThrottleConfig};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,6 +81,11 @@ pub struct EmulatorConfig {
     pub client_secret: String,
     /// Where to keep state across restarts; in memory only when `None`.
     pub state_file: Option<PathBuf>,
+    /// ARM's throttling. `None`: Azure's buckets under the `realistic` profile, off under the
+    /// others.
+    pub throttling: Option<ThrottleConfig>,
+    /// Fault rules in force from the start (more can be added at run time).
+    pub faults: Vec<FaultRule>,
 }
 
 // Written by hand so that the client secret never reaches a log through `{:?}`.
@@ -89,6 +102,8 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("state_file", &self.state_file)
+            .field("throttling", &self.throttling)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -116,6 +131,8 @@ impl Default for EmulatorConfig {
             client_id: DEFAULT_CLIENT_ID.to_string(),
             client_secret: DEFAULT_CLIENT_SECRET.to_string(),
             state_file: None,
+            throttling: None,
+            faults: Vec::new(),
         }
     }
 }
@@ -165,11 +182,11 @@ impl Emulator {
             Some(material) => {
                 let rustls = material.rustls_config().await?;
                 let server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
-                tokio::spawn(server.serve(app.into_make_service()))
+                tokio::spawn(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
             None => {
                 let server = axum_server::from_tcp(listener)?.handle(handle.clone());
-                tokio::spawn(server.serve(app.into_make_service()))
+                tokio::spawn(server.serve(app.into_make_service_with_connect_info::<SocketAddr>()))
             }
         };
         if handle.listening().await.is_none() {
@@ -237,11 +254,75 @@ impl Emulator {
     pub fn advance_clock(&self, by: Duration) {
         self.ctx.clock.advance(by);
     }
+    /// Stops the emulator's clock: from then on it only moves through `advance_clock` (or
+    /// `POST /_emulator/clock/advance`), which makes throttling and operations deterministic.
+    pub fn freeze_clock(&self) {
+        self.ctx.clock.freeze();
+    }
     /// Adds a Microsoft Graph user (`GET {url}/v1.0/users/{upn-or-id}` finds it) and returns
     /// its object id; an existing user's id is returned unchanged. Every emulator starts with
     /// `user@azml-emulator.onmicrosoft.com`.
     pub fn add_user(&self, user_principal_name: &str, display_name: &str) -> String {
         self.ctx.store().add_user(user_principal_name, display_name)
+    }
+    /// Adds a service principal that can sign in with `client_id`/`client_secret` (client
+    /// credentials) and returns its object id (the `oid` of its tokens); an existing one's id
+    /// is returned unchanged. It has no role assignment of its own.
+    pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
+        if client_id.eq_ignore_ascii_case(&self.ctx.cfg.client_id) {
+            return self.ctx.principal_oid.clone();
+        }
+        let mut list = self
+            .ctx
+            .principals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = list
+            .iter()
+            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
+        {
+            return p.oid.clone();
+        }
+        let oid = util::new_guid();
+        list.push(server::ServicePrincipal {
+            client_id: client_id.to_string(),
+            secret: client_secret.to_string(),
+            oid: oid.clone(),
+        });
+        oid
+    }
+    /// Object id of the configured service principal.
+    pub fn principal_oid(&self) -> &str {
+        &self.ctx.principal_oid
+    }
+    /// Adds a fault rule (also `POST /_emulator/faults`); returns its id.
+    pub fn add_fault(&self, rule: FaultRule) -> Result<u64, String> {
+        self.ctx.faults.add(rule)
+    }
+    /// The fault rules with their counters (also `GET /_emulator/faults`).
+    pub fn faults(&self) -> Vec<FaultStatus> {
+        self.ctx.faults.list()
+    }
+    /// Removes one fault rule; `false` when there is none with this id.
+    pub fn remove_fault(&self, id: u64) -> bool {
+        self.ctx.faults.remove(id)
+    }
+    /// Removes every fault rule (also `DELETE /_emulator/faults`).
+    pub fn clear_faults(&self) {
+        self.ctx.faults.clear()
+    }
+    /// The requests served so far, oldest first, without secrets (also
+    /// `GET /_emulator/journal`).
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.ctx.journal.entries()
+    }
+    /// Empties the journal (also `DELETE /_emulator/journal`).
+    pub fn clear_journal(&self) {
+        self.ctx.journal.clear()
+    }
+    /// The throttling in force.
+    pub fn throttling(&self) -> ThrottleConfig {
+        self.ctx.throttle_cfg
     }
     /// Stop serving; waits at most `grace` for in-flight requests.
     pub async fn stop(mut self, grace: Duration) {

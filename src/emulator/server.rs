@@ -2,22 +2,33 @@
 //! (sign-in endpoints or ARM), and applies ARM's middleware: bearer token, api-version,
 //! subscription, standard headers.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Router;
 
 use super::clock::Clock;
 use super::errors::{ArmError, ArmResult};
+use super::faults::{FaultAction, Faults, OpFailure};
 use super::http::{Req, Resp};
+use super::journal::{Journal, JournalEntry};
 use super::store::Store;
+use super::throttle::{Buckets, OpClass, Outcome, ThrottleConfig};
 use super::tokens::{Claims, Signer, TokenError};
-use super::util::{compact_time, new_guid, us_time};
-use super::{entra, graph, resources, EmulatorConfig};
+use super::util::{compact_time, iso, new_guid, us_time};
+use super::{admin, entra, graph, resources, EmulatorConfig, Latency};
+
+/// A service principal added at run time (`Emulator::add_service_principal`).
+pub(crate) struct ServicePrincipal {
+    pub client_id: String,
+    pub secret: String,
+    pub oid: String,
+}
 
 /// Largest request body accepted (ARM's own limit is 4 MB for most providers).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -32,14 +43,32 @@ pub(crate) struct Ctx {
     /// Object id of the default service principal (the `oid` claim of its tokens).
     pub principal_oid: String,
     store: Mutex<Store>,
-    reads: AtomicU64,
-    writes: AtomicU64,
-    deletes: AtomicU64,
+    /// The throttling in force (from the config, or the latency profile's default).
+    pub throttle_cfg: ThrottleConfig,
+    buckets: Mutex<Buckets>,
+    pub faults: Faults,
+    pub journal: Journal,
+    /// Service principals besides the configured one.
+    pub principals: Mutex<Vec<ServicePrincipal>>,
+    started: Instant,
 }
 
 impl Ctx {
     pub(crate) fn new(cfg: EmulatorConfig, url: String) -> std::io::Result<Self> {
         let store = Store::load(cfg.state_file.as_deref())?;
+        let throttle_cfg = cfg.throttling.unwrap_or(match cfg.latency {
+            Latency::Realistic => ThrottleConfig::azure(),
+            _ => ThrottleConfig::off(),
+        });
+        throttle_cfg
+            .validate()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let faults = Faults::default();
+        for rule in &cfg.faults {
+            faults
+                .add(rule.clone())
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
         let ctx = Ctx {
             principal_oid: store.principal_oid.clone(),
             cfg,
@@ -47,9 +76,12 @@ impl Ctx {
             signer: Signer::random(),
             clock: Clock::default(),
             store: Mutex::new(store),
-            reads: AtomicU64::new(0),
-            writes: AtomicU64::new(0),
-            deletes: AtomicU64::new(0),
+            throttle_cfg,
+            buckets: Mutex::new(Buckets::default()),
+            faults,
+            journal: Journal::default(),
+            principals: Mutex::new(Vec::new()),
+            started: Instant::now(),
         };
         ctx.persist();
         Ok(ctx)
@@ -98,6 +130,30 @@ impl Ctx {
         }
     }
 
+    /// Takes a token for `principal`'s request of this kind.
+    pub(crate) fn throttle(&self, principal: &str, class: OpClass) -> Outcome {
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        b.take(
+            &self.throttle_cfg,
+            &self.cfg.subscription_id,
+            principal,
+            class,
+            self.clock.now_ms(),
+        )
+    }
+
+    /// The buckets as they are, for responses that take no token.
+    pub(crate) fn throttle_peek(&self, class: OpClass) -> Outcome {
+        let mut b = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        b.peek(
+            &self.throttle_cfg,
+            &self.cfg.subscription_id,
+            &self.principal_oid,
+            class,
+            self.clock.now_ms(),
+        )
+    }
+
     /// Host name the emulator is reached at (`127.0.0.1:PORT`).
     pub(crate) fn host(&self) -> &str {
         self.url
@@ -111,8 +167,29 @@ pub(crate) fn router(ctx: Arc<Ctx>) -> Router {
     Router::new().fallback(handle).with_state(ctx)
 }
 
-async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
+/// A response whose body fails at once: hyper then closes the connection, so the client
+/// sees it dropped rather than an answer (the `reset` fault).
+fn reset_response() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("fault: connection reset"))
+    });
+    Response::new(Body::from_stream(stream))
+}
+
+async fn handle(
+    State(ctx): State<Arc<Ctx>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
     let (parts, body) = request.into_parts();
+    let is_admin = parts.uri.path() == "/_emulator" || parts.uri.path().starts_with("/_emulator/");
+    // `to_canonical`: 127.0.0.1 reaching a `[::]` listener arrives as ::ffff:127.0.0.1.
+    if is_admin && !peer.ip().to_canonical().is_loopback() {
+        return into_response(Resp::json(
+            StatusCode::FORBIDDEN,
+            serde_json::json!({"error": {"code": "Forbidden", "message": "the emulator's admin API only answers loopback clients"}}),
+        ));
+    }
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -124,6 +201,72 @@ async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
             return into_response(e.into());
         }
     };
+    if is_admin {
+        return into_response(admin::route(&ctx, &parts.method, parts.uri.path(), &body));
+    }
+    let mut entry = JournalEntry {
+        seq: 0,
+        method: parts.method.to_string(),
+        path: super::journal::redact_path(parts.uri.path(), parts.uri.query()),
+        headers: super::journal::redact_headers(&parts.headers),
+        status: None,
+        time: iso(ctx.clock.now_ms()),
+        elapsed_ms: ctx.started.elapsed().as_millis() as u64,
+        principal: None,
+        fault: None,
+    };
+    let mut failure = None;
+    if let Some(hit) = ctx.faults.check(parts.method.as_str(), parts.uri.path()) {
+        match hit.action {
+            FaultAction::Reset => {
+                entry.fault = Some(format!("{}: reset", hit.id));
+                ctx.journal.push(entry);
+                return reset_response();
+            }
+            FaultAction::Status {
+                status,
+                retry_after,
+                code,
+                message,
+            } => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let code = code.unwrap_or_else(|| default_code(status).to_string());
+                let message = message.unwrap_or_else(|| fault_message(status).to_string());
+                let mut e = ArmError::new(status, &code, message);
+                if let Some(s) = retry_after {
+                    e = e.with_header("retry-after", s.to_string());
+                }
+                let mut resp: Resp = e.into();
+                let fake = Req {
+                    method: parts.method.clone(),
+                    path: parts.uri.path().to_string(),
+                    segs: Vec::new(),
+                    query: Vec::new(),
+                    headers: parts.headers.clone(),
+                    body: Default::default(),
+                };
+                decorate(&ctx, &fake, &mut resp, None);
+                entry.fault = Some(format!("{}: status {}", hit.id, status.as_u16()));
+                entry.status = Some(resp.status.as_u16());
+                ctx.journal.push(entry);
+                return into_response(resp);
+            }
+            FaultAction::Delay { delay_ms } => {
+                entry.fault = Some(format!("{}: delay {delay_ms} ms", hit.id));
+                tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            }
+            FaultAction::FailOperation { code, message } => {
+                entry.fault = Some(format!("{}: fail_operation", hit.id));
+                failure = Some(OpFailure {
+                    code: code.unwrap_or_else(|| "InternalServerError".into()),
+                    message: message.unwrap_or_else(|| {
+                        "The operation failed (injected by the emulator).".into()
+                    }),
+                });
+            }
+        }
+    }
     let raw_path = parts.uri.path().to_string();
     let segs = raw_path
         .split('/')
@@ -151,32 +294,65 @@ async fn handle(State(ctx): State<Arc<Ctx>>, request: Request) -> Response {
         headers: parts.headers,
         body,
     };
+    let (resp, principal) = super::faults::with_failing_op(failure, || dispatch(&ctx, &req));
+    ctx.persist();
+    entry.status = Some(resp.status.as_u16());
+    entry.principal = principal;
+    ctx.journal.push(entry);
+    // Method, path and status only: headers and bodies may carry secrets.
+    tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), "azml-emulator");
+    into_response(resp)
+}
+
+/// Routes a request; returns the response and the authenticated principal's object id.
+fn dispatch(ctx: &Ctx, req: &Req) -> (Resp, Option<String>) {
     let first = req.segs.first().map(|s| s.to_ascii_lowercase());
-    let resp = match first.as_deref() {
-        Some("subscriptions") | Some("tenants") | Some("providers") => arm(&ctx, &req),
-        Some("v1.0") => graph::route(&ctx, &req),
+    match first.as_deref() {
+        Some("subscriptions") | Some("tenants") | Some("providers") => arm(ctx, req),
+        Some("v1.0") => (graph::route(ctx, req), None),
         Some("metadata") => {
-            let mut resp = entra::metadata(&ctx, &req);
-            decorate(&ctx, &req, &mut resp);
-            resp
+            let mut resp = entra::metadata(ctx, req);
+            decorate(ctx, req, &mut resp, None);
+            (resp, None)
         }
-        _ => match entra::route(&ctx, &req) {
-            Some(resp) => resp,
+        _ => match entra::route(ctx, req) {
+            Some(resp) => (resp, None),
             None => {
                 let mut resp: Resp = ArmError::not_found(
                     "NotFound",
                     format!("No route matches '{} {}'.", req.method, req.path),
                 )
                 .into();
-                decorate(&ctx, &req, &mut resp);
-                resp
+                decorate(ctx, req, &mut resp, None);
+                (resp, None)
             }
         },
-    };
-    ctx.persist();
-    // Method, path and status only: headers and bodies may carry secrets.
-    tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), "azml-emulator");
-    into_response(resp)
+    }
+}
+
+/// The usual ARM error code of an injected status.
+fn default_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "BadRequest",
+        401 => "AuthenticationFailed",
+        403 => "AuthorizationFailed",
+        404 => "NotFound",
+        409 => "Conflict",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => "InjectedFault",
+    }
+}
+
+fn fault_message(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        429 => "The request is being throttled.",
+        503 => "The service is temporarily unavailable. Please try again later.",
+        _ => "The request failed (injected by the emulator).",
+    }
 }
 
 fn into_response(resp: Resp) -> Response {
@@ -198,9 +374,34 @@ fn into_response(resp: Resp) -> Response {
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
-/// ARM: authenticate, route, check api-version and subscription, run the handler.
-fn arm(ctx: &Ctx, req: &Req) -> Resp {
-    let mut resp = match arm_inner(ctx, req) {
+/// ARM: authenticate, throttle, route, check api-version and subscription, run the handler.
+fn arm(ctx: &Ctx, req: &Req) -> (Resp, Option<String>) {
+    let mut outcome = None;
+    let mut principal = None;
+    let result = authenticate(ctx, req).and_then(|claims| {
+        principal = Some(claims.oid.clone());
+        let o = ctx.throttle(&claims.oid, OpClass::of(&req.method));
+        outcome = Some(o);
+        if let Some(wait) = o.retry_after {
+            return Err(ArmError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "SubscriptionRequestsThrottled",
+                format!(
+                    "Number of '{}' requests for subscription '{}' actor '{}' exceeded. Please try again after '{wait}' seconds after the additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.",
+                    match o.class {
+                        OpClass::Read => "read",
+                        OpClass::Write => "write",
+                        OpClass::Delete => "delete",
+                    },
+                    ctx.cfg.subscription_id,
+                    claims.oid
+                ),
+            )
+            .with_header("retry-after", wait.to_string()));
+        }
+        arm_inner(ctx, req, &claims)
+    });
+    let mut resp = match result {
         Ok(r) => r,
         Err(e) => {
             // Recorded: ARM's front door, not the provider, answers these.
@@ -215,12 +416,11 @@ fn arm(ctx: &Ctx, req: &Req) -> Resp {
             resp
         }
     };
-    decorate(ctx, req, &mut resp);
-    resp
+    decorate(ctx, req, &mut resp, outcome);
+    (resp, principal)
 }
 
-fn arm_inner(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
-    let claims = authenticate(ctx, req)?;
+fn arm_inner(ctx: &Ctx, req: &Req, claims: &Claims) -> ArmResult<Resp> {
     let route = resources::parse(req)?;
     let version = req.q("api-version");
     match version {
@@ -251,7 +451,7 @@ fn arm_inner(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
             ));
         }
     }
-    resources::handle(ctx, req, &claims, route)
+    resources::handle(ctx, req, claims, route)
 }
 
 /// The ARM audiences this emulator accepts: the public cloud's and its own URL.
@@ -351,8 +551,9 @@ fn authenticate(ctx: &Ctx, req: &Req) -> ArmResult<Claims> {
     Ok(claims)
 }
 
-/// ARM's standard response headers.
-fn decorate(ctx: &Ctx, req: &Req, resp: &mut Resp) {
+/// ARM's standard response headers. `outcome`: what the request took from the throttling
+/// buckets (unauthenticated requests take nothing and see the buckets as they are).
+pub(crate) fn decorate(ctx: &Ctx, req: &Req, resp: &mut Resp, outcome: Option<Outcome>) {
     let request_id = new_guid();
     let correlation = req
         .header("x-ms-correlation-request-id")
@@ -376,28 +577,21 @@ fn decorate(ctx: &Ctx, req: &Req, resp: &mut Resp) {
     if let Some(id) = req.header("x-ms-client-request-id") {
         h.push(("x-ms-client-request-id", id.to_string()));
     }
-    let (counter, limit, local, global) = match req.method {
-        Method::GET | Method::HEAD => (
-            &ctx.reads,
-            12000u64,
-            "x-ms-ratelimit-remaining-subscription-reads",
-            "x-ms-ratelimit-remaining-subscription-global-reads",
-        ),
-        Method::DELETE => (
-            &ctx.deletes,
-            15000,
-            "x-ms-ratelimit-remaining-subscription-deletes",
-            "x-ms-ratelimit-remaining-subscription-global-deletes",
-        ),
-        _ => (
-            &ctx.writes,
-            1200,
-            "x-ms-ratelimit-remaining-subscription-writes",
-            "x-ms-ratelimit-remaining-subscription-global-writes",
-        ),
-    };
-    let used = counter.fetch_add(1, Ordering::Relaxed);
-    let remaining = limit - 1 - (used % limit);
-    h.push((local, remaining.to_string()));
-    h.push((global, remaining.to_string()));
+    let o = outcome.unwrap_or_else(|| ctx.throttle_peek(OpClass::of(&req.method)));
+    h.push((
+        match o.class {
+            OpClass::Read => "x-ms-ratelimit-remaining-subscription-reads",
+            OpClass::Write => "x-ms-ratelimit-remaining-subscription-writes",
+            OpClass::Delete => "x-ms-ratelimit-remaining-subscription-deletes",
+        },
+        o.remaining.to_string(),
+    ));
+    h.push((
+        match o.class {
+            OpClass::Read => "x-ms-ratelimit-remaining-subscription-global-reads",
+            OpClass::Write => "x-ms-ratelimit-remaining-subscription-global-writes",
+            OpClass::Delete => "x-ms-ratelimit-remaining-subscription-global-deletes",
+        },
+        o.global_remaining.to_string(),
+    ));
 }

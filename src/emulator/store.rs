@@ -63,6 +63,9 @@ pub(crate) struct Operation {
     pub ready_at: i64,
     pub applied: bool,
     pub kind: OpKind,
+    /// Set by a `fail_operation` fault: the operation ends `Failed` with this error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<super::faults::OpFailure>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -171,6 +174,7 @@ impl Store {
                 ready_at,
                 applied: false,
                 kind,
+                failure: super::faults::take_op_failure(),
             },
         );
     }
@@ -193,6 +197,22 @@ impl Store {
             };
             op.applied = true;
             self.dirty = true;
+            if op.failure.is_some() {
+                match &op.kind {
+                    OpKind::GroupDelete { rg } => {
+                        let rg = rg.clone();
+                        if let Some(g) = self.groups.get_mut(&rg) {
+                            g.deleting = None;
+                        }
+                    }
+                    OpKind::Workspace { key, .. } => {
+                        let key = key.clone();
+                        self.fail_workspace_op(&id, &key);
+                    }
+                    OpKind::Diagnose | OpKind::ResyncKeys => {}
+                }
+                continue;
+            }
             match &op.kind {
                 OpKind::GroupDelete { rg } => {
                     let rg = rg.clone();
@@ -232,6 +252,19 @@ impl Store {
                 if soft_delete_enabled(&vault.body) {
                     self.deleted_vaults
                         .insert(key, deleted_vault_body(&vault.body, now));
+                }
+            }
+        }
+    }
+
+    /// A failed operation leaves the workspace `Failed` (as the service does after a failed
+    /// create or update; a failed delete leaves it in place too).
+    fn fail_workspace_op(&mut self, op_id: &str, key: &str) {
+        for map in [&mut self.workspaces, &mut self.deleted_workspaces] {
+            if let Some(ws) = map.get_mut(key) {
+                if ws.pending.as_ref().map(|(id, _)| id.as_str()) == Some(op_id) {
+                    ws.pending = None;
+                    ws.body["properties"]["provisioningState"] = json!("Failed");
                 }
             }
         }

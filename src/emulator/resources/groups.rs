@@ -226,7 +226,10 @@ pub(crate) fn operation_result(
                 .header("location", operation_url(ctx, req, token));
             Ok(ctx.poll_hint(resp, Some("15")))
         }
-        Some(_) => Ok(Resp::empty(StatusCode::OK)),
+        Some(op) => match &op.failure {
+            Some(f) => Err(f.to_error()),
+            None => Ok(Resp::empty(StatusCode::OK)),
+        },
     }
 }
 

@@ -12,8 +12,8 @@ use crate::emulator::store::{deleted_vault_body, soft_delete_enabled, Store, Tra
 use crate::emulator::tokens::Claims;
 use crate::emulator::util::iso;
 
-/// Recorded: a new vault shows `RegisteringDns` for a few seconds.
-const DNS_MS: u64 = 5_000;
+/// A new vault shows `RegisteringDns` for about 10 s before `Succeeded`.
+const DNS_MS: u64 = 10_000;
 
 fn name_error(name: &str) -> Option<ArmError> {
     let chars: Vec<char> = name.chars().collect();

@@ -816,6 +816,13 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
     let by_location = req
         .q("type")
         .is_some_and(|t| t.eq_ignore_ascii_case("location"));
+    if let (true, Some(f)) = (op.applied, &op.failure) {
+        return if by_location {
+            Err(f.to_error())
+        } else {
+            Ok(Resp::ok(f.status_body()))
+        };
+    }
     if !by_location {
         return Ok(if op.applied {
             Resp::ok(json!({"status": "Succeeded", "percentComplete": 100.0}))
