@@ -72,3 +72,25 @@ async fn create_echoes_shared_private_link_resources() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["properties"]["sharedPrivateLinkResources"], shared);
 }
+
+#[tokio::test]
+async fn cloud_metadata_2022_09_01_is_one_object() {
+    // `az cloud register --endpoint-resource-manager` reads this version as an object; the
+    // 2019-05-01 … 2020-06-01 versions answer a list of clouds.
+    let env = start(Latency::Instant).await;
+    let get = |v: &'static str| {
+        let url = format!("{}/metadata/endpoints?api-version={v}", env.emu.url());
+        let http = env.http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let one = get("2022-09-01").await;
+    assert_eq!(one["resourceManager"], format!("{}/", env.emu.url()));
+    assert_eq!(one["authentication"]["loginEndpoint"], env.emu.url());
+    assert_eq!(one["suffixes"]["keyVaultDns"], "vault.azure.net");
+    let listed = get("2020-06-01").await;
+    assert_eq!(listed[0]["name"], one["name"]);
+}
