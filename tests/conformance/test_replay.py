@@ -21,6 +21,7 @@ Every departure from the recordings is listed below with its reason.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,11 @@ import requests
 
 import azml
 
-RECORDINGS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "recordings"
+# shared/ sits beside the repository (as in CI); AZML_SHARED overrides, as in scripts/test.sh.
+SHARED = Path(
+    os.environ.get("AZML_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
+)
+RECORDINGS = SHARED / "fixtures" / "recordings"
 LRO_HEADERS = ("azure-asyncoperation", "location", "retry-after")
 ARM_SCOPE = "https://management.azure.com/.default"
 POLL_PATH = re.compile(r"/(operationresults|operationStatuses|workspaceOperationsStatus)/", re.I)
