@@ -11,9 +11,10 @@ the scrubbed one), and the answer must match the recording in:
 
 Recorded polls of an operation status URL cannot be replayed (the recorded operation id
 does not exist here): the replay follows the emulator's own Location / Azure-AsyncOperation
-instead and compares the terminal poll with the recording's terminal poll. With latency
-`instant` the emulator finishes on the first poll, so recorded intermediate polls (202,
-`InProgress`) have no counterpart and are not compared.
+instead and compares the terminal poll with the recording's terminal poll. The emulator
+runs with Azure's own polling headers (latency `realistic`) on a time scale of 0, so it
+finishes on the first poll: recorded intermediate polls (202, `InProgress`) have no
+counterpart and are not compared.
 
 Every departure from the recordings is listed below with its reason.
 """
