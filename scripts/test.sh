@@ -35,4 +35,4 @@ step "Rust tests (loopback only)"
 "$loopback" cargo test --locked --offline
 
 step "Python tests (loopback only)"
-"$loopback" env AZML_TEST_ISOLATED=1 .venv/bin/python -m pytest tests/python -q -p no:cacheprovider
+"$loopback" env AZML_TEST_ISOLATED=1 .venv/bin/python -m pytest tests/python tests/conformance -q -p no:cacheprovider

@@ -159,7 +159,7 @@ async fn discovery_documents_point_at_the_emulator() {
     }
     let r = http
         .get(format!(
-            "{}/metadata/endpoints?api-version=2022-09-01",
+            "{}/metadata/endpoints?api-version=2019-05-01",
             emu.url()
         ))
         .send()

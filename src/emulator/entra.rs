@@ -395,10 +395,11 @@ pub(crate) fn metadata(ctx: &Ctx, req: &Req) -> Resp {
         "logAnalyticsResourceId": "https://api.loganalytics.io",
         "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
     });
-    // From 2019-05-01 on, ARM answers with the list of clouds it knows.
+    // From 2019-05-01 ARM answered with the list of clouds it knows; 2022-09-01 went back to
+    // the one cloud object (what `az cloud register` reads and indexes as an object).
     let listed = req
         .q("api-version")
-        .map(|v| v >= "2019-05-01")
+        .map(|v| ("2019-05-01".."2022-09-01").contains(&v))
         .unwrap_or(false);
     Resp::ok(if listed { json!([cloud]) } else { cloud })
 }

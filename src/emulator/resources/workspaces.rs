@@ -524,10 +524,13 @@ fn put(
         "allowPublicAccessWhenBehindVnet": props.get("allowPublicAccessWhenBehindVnet").and_then(Value::as_bool).unwrap_or(false),
         "enableDataIsolation": props.get("enableDataIsolation").and_then(Value::as_bool).unwrap_or(false),
     });
+    // Kept as sent, as the service echoes them (the spec's create example shows
+    // sharedPrivateLinkResources coming back).
     for field in [
         "systemDatastoresAuthMode",
         "primaryUserAssignedIdentity",
         "managedNetwork",
+        "sharedPrivateLinkResources",
     ] {
         if let Some(value) = props.get(field).filter(|v| !v.is_null()) {
             properties[field] = value.clone();
@@ -699,6 +702,13 @@ fn synchronous_update(api_version: &str) -> bool {
     api_version < "2022-05-01"
 }
 
+/// Up to 2020-08-01 the API defined resyncKeys as a plain 200: that version's SDK
+/// (azure-mgmt-machinelearningservices 1.0) fails on a 202. The 2021-07-01 spec has it
+/// long-running; the versions in between are answered like the later ones.
+fn synchronous_resync(api_version: &str) -> bool {
+    api_version < "2021-01-01"
+}
+
 fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<Resp> {
     super::existing_group(st, rg)?;
     let key = child_key(rg, name);
@@ -782,6 +792,9 @@ fn resync_keys(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> Ar
         .to_string();
     if let Some(ws) = st.workspaces.get_mut(&child_key(rg, name)) {
         ws.notebook_keys = (random_key(), random_key());
+    }
+    if synchronous_resync(req.api_version()) {
+        return Ok(Resp::empty(StatusCode::OK));
     }
     let op = new_op_id();
     start_op(ctx, st, &op, RESYNC_MS, OpKind::ResyncKeys);
