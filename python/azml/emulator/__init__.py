@@ -33,6 +33,12 @@ class EmulatorHandle:
         return self._inner.url
 
     @property
+    def graph_endpoint(self) -> str:
+        """Microsoft Graph of this emulator (it serves `/v1.0/…` on its own URL): pass it
+        as `Client(graph_endpoint=…)`."""
+        return self._inner.url
+
+    @property
     def subscription_id(self) -> str:
         return self._inner.subscription_id
 
