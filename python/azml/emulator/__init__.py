@@ -69,6 +69,10 @@ class EmulatorHandle:
         this emulator (they include the service principal's secret)."""
         return self._inner.env()
 
+    def add_user(self, user_principal_name: str, display_name: Optional[str] = None) -> str:
+        """Add a Microsoft Graph user (for `workspaces.share`); returns its object id."""
+        return self._inner.add_user(user_principal_name, display_name)
+
     def stop(self, grace: float = 1.0) -> None:
         self._inner.stop(grace)
 
