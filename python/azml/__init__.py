@@ -34,9 +34,9 @@ __version__: str = _azml.__version__
 
 __all__ = [
     "AccessToken",
-    "AzArgumentError",
     "AsyncClient",
     "AuthorizationError",
+    "AzArgumentError",
     "AzureError",
     "Client",
     "ClientAuthenticationError",

@@ -61,7 +61,7 @@ def _globals() -> argparse.ArgumentParser:
     """az's global arguments, accepted after any command."""
     g = argparse.ArgumentParser(add_help=False)
     g.add_argument("--query", default=None, help="JMESPath query of the result")
-    g.add_argument("-o", "--output", default=None, help="json, jsonc, yaml, yamlc, table, tsv, none")
+    g.add_argument("-o", "--output", default=None, help="json, jsonc, yaml, yamlc, table, tsv")
     g.add_argument("--subscription", default=None, help="subscription id")
     g.add_argument("--only-show-errors", action="store_true", help=argparse.SUPPRESS)
     g.add_argument("--verbose", action="store_true", help=argparse.SUPPRESS)
@@ -102,9 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-wait", action="store_true")
 
     ml = commands.add_parser("ml").add_subparsers(dest="area", required=True, parser_class=_Parser)
-    ws = ml.add_parser("workspace").add_subparsers(
-        dest="verb", required=True, parser_class=_Parser
-    )
+    ws = ml.add_parser("workspace").add_subparsers(dest="verb", required=True, parser_class=_Parser)
 
     def named(verb: str) -> argparse.ArgumentParser:
         p = leaf(ws, verb)

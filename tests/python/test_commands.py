@@ -32,9 +32,11 @@ def workspace(emu) -> Iterator[Tuple[str, str, dict]]:
 def role_assignments(emu, rg: str, ws: str) -> List[dict]:
     """The emulator's role assignments at the workspace, read straight from ARM."""
     token = emu.credential.get_token("https://management.azure.com/.default").token
-    url = (f"{emu.url}/subscriptions/{emu.subscription_id}/resourceGroups/{rg}/providers/"
-           f"Microsoft.MachineLearningServices/workspaces/{ws}/providers/"
-           "Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()")  # fmt: skip
+    url = (
+        f"{emu.url}/subscriptions/{emu.subscription_id}/resourceGroups/{rg}/providers/"
+        f"Microsoft.MachineLearningServices/workspaces/{ws}/providers/"
+        "Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()"
+    )
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.load(resp)["value"]
@@ -131,14 +133,15 @@ def test_keys_are_not_in_reprs_or_errors(client, workspace):
 
 
 def test_dependents_are_found_with_and_without_group(client, workspace):
-    rg, ws, created = workspace
+    rg, _, created = workspace
     storage = created["storageAccount"]
     vault = created["keyVault"]
     insights = created["applicationInsights"]
     sa_name = storage.rsplit("/", 1)[1]
     kv_name = vault.rsplit("/", 1)[1]
     ai_name = insights.rsplit("/", 1)[1]
-    assert client.storage_accounts.show(sa_name, resource_group=rg)["id"].lower() == storage.lower()
+    by_group = client.storage_accounts.show(sa_name, resource_group=rg)
+    assert by_group["id"].lower() == storage.lower()
     assert client.storage_accounts.show(sa_name)["id"].lower() == storage.lower()
     assert client.keyvaults.show(kv_name)["id"].lower() == vault.lower()
     assert client.keyvaults.show(kv_name, resource_group=rg)["name"] == kv_name
