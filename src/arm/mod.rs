@@ -14,6 +14,7 @@
 //! - errors carry status, ARM `error.code`, message and `x-ms-request-id`.
 
 pub mod api_versions;
+pub mod cloud;
 pub(crate) mod pipeline;
 mod poller;
 pub mod resource_id;

@@ -3,8 +3,16 @@
 //!
 //! INTERFACE CONTRACT (bodies filled in by the arm/auth work).
 
+mod azure_cli;
 pub mod cache;
+pub mod chain;
+mod client_assertion;
 mod client_secret;
+mod device_code;
+mod managed_identity;
+mod oauth;
+mod persistent;
+pub mod subscription;
 
 use std::fmt;
 use std::sync::Arc;
@@ -16,6 +24,14 @@ use crate::error::{Error, ErrorKind};
 
 pub use cache::Cached;
 pub use client_secret::ClientSecretCredential;
+
+pub use azure_cli::AzureCliCredential;
+pub use chain::{ChainOptions, DefaultChain};
+pub use client_assertion::{AssertionSource, ClientAssertionCredential, ClientCertificate};
+pub use device_code::{DeviceCodeCredential, DeviceCodePrompt, PromptCallback};
+pub use managed_identity::{imds_disabled_by_env, ManagedIdentityCredential};
+pub use persistent::PersistentCache;
+pub use subscription::{resolve_subscription, resolve_subscription_with};
 
 /// The public cloud's authority host, used when `AZURE_AUTHORITY_HOST` is not set.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
@@ -35,9 +51,97 @@ pub fn client_secret(
     Ok(Arc::new(Cached::new(cred)))
 }
 
-/// A credential from the environment, like azure_identity's `EnvironmentCredential` (client
-/// secret only for now): `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`,
-/// optional `AZURE_AUTHORITY_HOST` (default [`DEFAULT_AUTHORITY_HOST`]) and `AZML_CA_FILE`.
+/// Client-credentials grant with a certificate (PEM file with the certificate and its RSA
+/// key, optionally password-protected PKCS#8): a signed client assertion per request.
+pub fn client_certificate(
+    authority: &str,
+    tenant_id: &str,
+    client_id: &str,
+    certificate_path: &std::path::Path,
+    password: Option<&str>,
+    ca_file: Option<&std::path::Path>,
+) -> crate::Result<Arc<dyn TokenCredential>> {
+    let cert = ClientCertificate::from_pem_file(certificate_path, password)?;
+    let cred = ClientAssertionCredential::new(
+        authority,
+        tenant_id,
+        client_id,
+        AssertionSource::Certificate(Arc::new(cert)),
+        ca_file,
+    )?;
+    Ok(Arc::new(Cached::new(cred)))
+}
+
+/// Workload identity: the federated token in `token_file` (re-read for every token
+/// request, since the platform rotates it) as the client assertion.
+pub fn workload_identity(
+    authority: &str,
+    tenant_id: &str,
+    client_id: &str,
+    token_file: &std::path::Path,
+    ca_file: Option<&std::path::Path>,
+) -> crate::Result<Arc<dyn TokenCredential>> {
+    let cred = ClientAssertionCredential::new(
+        authority,
+        tenant_id,
+        client_id,
+        AssertionSource::TokenFile(token_file.to_path_buf()),
+        ca_file,
+    )?;
+    Ok(Arc::new(Cached::new(cred)))
+}
+
+/// The Azure CLI's signed-in account, cached so that `az` runs once per token lifetime.
+pub fn azure_cli(cli: AzureCliCredential) -> Arc<dyn TokenCredential> {
+    Arc::new(Cached::new(cli))
+}
+
+/// Device code sign-in, cached; the refresh token lives as long as the credential.
+pub fn device_code(cred: DeviceCodeCredential) -> Arc<dyn TokenCredential> {
+    Arc::new(Cached::new(cred))
+}
+
+/// The managed identity the environment announces (App Service style endpoints only),
+/// cached. An error when none is announced; IMDS needs [`ManagedIdentityCredential::imds`].
+pub fn managed_identity_from_env() -> crate::Result<Arc<dyn TokenCredential>> {
+    match ManagedIdentityCredential::from_env_with(&|k| std::env::var(k).ok())? {
+        Some(c) => Ok(Arc::new(Cached::new(c))),
+        None => Err(Error::new(
+            ErrorKind::Authentication,
+            "ManagedIdentityCredential: no IDENTITY_ENDPOINT/IDENTITY_HEADER or MSI_ENDPOINT \
+             in the environment",
+        )),
+    }
+}
+
+/// The default chain ([`DefaultChain`]) from the process environment, cached.
+pub fn default_chain(options: ChainOptions) -> Arc<dyn TokenCredential> {
+    Arc::new(Cached::new(DefaultChain::from_env_with(
+        |k| std::env::var(k).ok(),
+        options,
+    )))
+}
+
+/// Opt-in: `credential`'s tokens are also kept in the file at `path` (mode 0600, replaced
+/// atomically) for other instances and processes, keyed by authority, tenant, client and
+/// scopes.
+pub fn persistent<C: TokenCredential + 'static>(
+    credential: C,
+    path: impl Into<std::path::PathBuf>,
+    authority: &str,
+    tenant_id: &str,
+    client_id: &str,
+) -> Arc<dyn TokenCredential> {
+    Arc::new(Cached::new(PersistentCache::new(
+        credential, path, authority, tenant_id, client_id,
+    )))
+}
+
+/// A credential from the environment, like azure_identity's `EnvironmentCredential`:
+/// `AZURE_TENANT_ID` and `AZURE_CLIENT_ID` with `AZURE_CLIENT_SECRET`, or
+/// `AZURE_CLIENT_CERTIFICATE_PATH` (+ `AZURE_CLIENT_CERTIFICATE_PASSWORD`), or
+/// `AZURE_FEDERATED_TOKEN_FILE`; optional `AZURE_AUTHORITY_HOST` (default
+/// [`DEFAULT_AUTHORITY_HOST`]) and `AZML_CA_FILE`.
 pub fn from_env() -> crate::Result<Arc<dyn TokenCredential>> {
     from_env_with(|name| std::env::var(name).ok())
 }
@@ -48,7 +152,17 @@ pub fn from_env_with(
     lookup: impl Fn(&str) -> Option<String>,
 ) -> crate::Result<Arc<dyn TokenCredential>> {
     let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-    let required = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"];
+    let alternative = [
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_FEDERATED_TOKEN_FILE",
+    ]
+    .into_iter()
+    .find(|n| get(n).is_some() && get("AZURE_CLIENT_SECRET").is_none());
+    let required = [
+        "AZURE_TENANT_ID",
+        "AZURE_CLIENT_ID",
+        alternative.unwrap_or("AZURE_CLIENT_SECRET"),
+    ];
     let missing: Vec<&str> = required
         .iter()
         .copied()
@@ -58,21 +172,47 @@ pub fn from_env_with(
         return Err(Error::new(
             ErrorKind::Authentication,
             format!(
-                "EnvironmentCredential: missing environment variable(s) {}; client secret \
-                 authentication needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
+                "EnvironmentCredential: missing environment variable(s) {}; it needs \
+                 AZURE_TENANT_ID, AZURE_CLIENT_ID and one of AZURE_CLIENT_SECRET, \
+                 AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE",
                 missing.join(", ")
             ),
         ));
     }
     let authority = get("AZURE_AUTHORITY_HOST").unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.into());
     let ca_file = get("AZML_CA_FILE").map(std::path::PathBuf::from);
-    client_secret(
-        authority.trim(),
-        get("AZURE_TENANT_ID").unwrap_or_default().trim(),
-        get("AZURE_CLIENT_ID").unwrap_or_default().trim(),
-        &get("AZURE_CLIENT_SECRET").unwrap_or_default(),
-        ca_file.as_deref(),
-    )
+    let tenant = get("AZURE_TENANT_ID").unwrap_or_default();
+    let client = get("AZURE_CLIENT_ID").unwrap_or_default();
+    match alternative {
+        Some("AZURE_CLIENT_CERTIFICATE_PATH") => client_certificate(
+            authority.trim(),
+            tenant.trim(),
+            client.trim(),
+            get("AZURE_CLIENT_CERTIFICATE_PATH")
+                .unwrap_or_default()
+                .trim()
+                .as_ref(),
+            get("AZURE_CLIENT_CERTIFICATE_PASSWORD").as_deref(),
+            ca_file.as_deref(),
+        ),
+        Some(_) => workload_identity(
+            authority.trim(),
+            tenant.trim(),
+            client.trim(),
+            get("AZURE_FEDERATED_TOKEN_FILE")
+                .unwrap_or_default()
+                .trim()
+                .as_ref(),
+            ca_file.as_deref(),
+        ),
+        None => client_secret(
+            authority.trim(),
+            tenant.trim(),
+            client.trim(),
+            &get("AZURE_CLIENT_SECRET").unwrap_or_default(),
+            ca_file.as_deref(),
+        ),
+    }
 }
 
 /// A fixed token with a fixed expiry, e.g. one the emulator issued.
@@ -196,6 +336,30 @@ mod tests {
         let debug = format!("{cred:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("app"), "{debug}");
+    }
+
+    #[test]
+    fn from_env_names_what_the_chosen_method_lacks() {
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_FEDERATED_TOKEN_FILE", "/var/run/token"),
+        ]);
+        let err = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap_err();
+        assert!(
+            err.message.contains("variable(s) AZURE_TENANT_ID;"),
+            "{err}"
+        );
+        let vars: HashMap<&str, &str> = HashMap::from([
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "app"),
+            ("AZURE_CLIENT_CERTIFICATE_PATH", "/nonexistent/cert.pem"),
+        ]);
+        let err = from_env_with(|k| vars.get(k).map(|v| v.to_string())).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert!(
+            err.message.contains("cannot read the client certificate"),
+            "{err}"
+        );
     }
 
     #[test]

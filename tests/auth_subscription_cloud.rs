@@ -1,0 +1,206 @@
+//! Subscription resolution (explicit → AZURE_SUBSCRIPTION_ID → az profile) and clouds.
+
+mod auth_support;
+
+use _azml::arm::cloud::{Cloud, AZURE_CHINA_CLOUD, AZURE_CLOUD, AZURE_US_GOVERNMENT};
+use _azml::auth::resolve_subscription_with;
+use _azml::ErrorKind;
+use auth_support::{env_of, TempDir};
+use serde_json::json;
+
+const S1: &str = "11111111-1111-1111-1111-111111111111";
+const S2: &str = "22222222-2222-2222-2222-222222222222";
+const S3: &str = "33333333-3333-3333-3333-333333333333";
+
+/// Writes an az profile as az does: UTF-8 with a byte-order mark.
+fn profile(dir: &std::path::Path, default: Option<&str>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let subs: Vec<_> = [S2, S3]
+        .iter()
+        .map(|id| json!({"id": id, "name": "sub", "isDefault": Some(*id) == default, "state": "Enabled", "tenantId": "t", "user": {"name": "u", "type": "user"}}))
+        .collect();
+    let text = format!(
+        "\u{feff}{}",
+        json!({"installationId": "x", "subscriptions": subs})
+    );
+    std::fs::write(dir.join("azureProfile.json"), text).unwrap();
+}
+
+#[test]
+fn explicit_then_environment_then_profile() {
+    let home = TempDir::new();
+    profile(&home.join(".azure"), Some(S3));
+    let with_env = env_of(&[("AZURE_SUBSCRIPTION_ID", S2)]);
+    assert_eq!(
+        resolve_subscription_with(Some(S1), &with_env, Some(home.path())).unwrap(),
+        S1
+    );
+    assert_eq!(
+        resolve_subscription_with(None, &with_env, Some(home.path())).unwrap(),
+        S2
+    );
+    // Blank values do not count.
+    let blank = env_of(&[("AZURE_SUBSCRIPTION_ID", "  ")]);
+    assert_eq!(
+        resolve_subscription_with(Some(""), &blank, Some(home.path())).unwrap(),
+        S3
+    );
+}
+
+#[test]
+fn azure_config_dir_overrides_home() {
+    let home = TempDir::new();
+    profile(&home.join(".azure"), Some(S3));
+    let other = TempDir::new();
+    profile(other.path(), Some(S2));
+    let dir = other.path().display().to_string();
+    let env = env_of(&[("AZURE_CONFIG_DIR", dir.as_str())]);
+    assert_eq!(
+        resolve_subscription_with(None, &env, Some(home.path())).unwrap(),
+        S2
+    );
+}
+
+#[test]
+fn nothing_found_is_a_clear_validation_error() {
+    let home = TempDir::new();
+    let err = resolve_subscription_with(None, env_of(&[]), Some(home.path())).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(
+        err.message.contains("AZURE_SUBSCRIPTION_ID"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("does not exist"), "{}", err.message);
+
+    profile(&home.join(".azure"), None);
+    let err = resolve_subscription_with(None, env_of(&[]), Some(home.path())).unwrap_err();
+    assert!(
+        err.message.contains("no default subscription"),
+        "{}",
+        err.message
+    );
+
+    std::fs::write(home.join(".azure/azureProfile.json"), "\u{feff}{oops").unwrap();
+    let err = resolve_subscription_with(None, env_of(&[]), Some(home.path())).unwrap_err();
+    assert!(err.message.contains("not valid JSON"), "{}", err.message);
+
+    let err = resolve_subscription_with(Some("../x"), env_of(&[]), None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(err.message.contains("not a subscription id"));
+    let bad_env = env_of(&[("AZURE_SUBSCRIPTION_ID", "my-sub")]);
+    let err = resolve_subscription_with(None, &bad_env, None).unwrap_err();
+    assert!(
+        err.message.contains("AZURE_SUBSCRIPTION_ID"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn known_clouds_and_selection() {
+    assert_eq!(
+        AZURE_CLOUD.arm_scope(),
+        "https://management.azure.com/.default"
+    );
+    assert_eq!(
+        AZURE_CLOUD.arm_endpoint_trimmed(),
+        "https://management.azure.com"
+    );
+    assert_eq!(
+        Cloud::by_name("azurechinacloud").unwrap(),
+        AZURE_CHINA_CLOUD
+    );
+    assert_eq!(
+        Cloud::by_name("AzureUSGovernment").unwrap(),
+        AZURE_US_GOVERNMENT
+    );
+    assert_eq!(
+        Cloud::by_name("Mars").unwrap_err().kind,
+        ErrorKind::Validation
+    );
+    assert_eq!(Cloud::from_env_with(env_of(&[])).unwrap(), AZURE_CLOUD);
+    assert_eq!(
+        Cloud::from_env_with(env_of(&[("AZURE_CLOUD", "AzureChinaCloud")])).unwrap(),
+        AZURE_CHINA_CLOUD
+    );
+    assert_eq!(
+        Cloud::from_env_with(env_of(&[(
+            "AZURE_AUTHORITY_HOST",
+            "https://login.microsoftonline.us"
+        )]))
+        .unwrap(),
+        AZURE_US_GOVERNMENT
+    );
+    // An emulator's authority keeps the rest of the public cloud.
+    let c =
+        Cloud::from_env_with(env_of(&[("AZURE_AUTHORITY_HOST", "http://127.0.0.1:8443")])).unwrap();
+    assert_eq!(c.authority_host, "http://127.0.0.1:8443/");
+    assert_eq!(c.arm_endpoint, AZURE_CLOUD.arm_endpoint);
+    assert!(
+        Cloud::from_env_with(env_of(&[("AZURE_AUTHORITY_HOST", "http://evil.example")])).is_err()
+    );
+}
+
+#[test]
+fn metadata_documents_are_read() {
+    // The public cloud's document as ARM serves it from 2019-05-01 on: a list.
+    let public = json!([{
+        "portal": "https://portal.azure.com",
+        "authentication": {
+            "loginEndpoint": "https://login.microsoftonline.com",
+            "audiences": ["https://management.core.windows.net/", "https://management.azure.com/"],
+            "tenant": "common",
+            "identityProvider": "AAD"
+        },
+        "media": "https://rest.media.azure.net",
+        "graphAudience": "https://graph.windows.net/",
+        "graph": "https://graph.windows.net/",
+        "name": "AzureCloud",
+        "suffixes": {"storage": "core.windows.net"},
+        "batch": "https://batch.core.windows.net/",
+        "resourceManager": "https://management.azure.com/",
+        "microsoftGraphResourceId": "https://graph.microsoft.com/"
+    }, {
+        "name": "AzureChinaCloud",
+        "authentication": {"loginEndpoint": "https://login.chinacloudapi.cn", "audiences": ["https://management.core.chinacloudapi.cn", "https://management.chinacloudapi.cn"]},
+        "resourceManager": "https://management.chinacloudapi.cn",
+        "microsoftGraphResourceId": "https://microsoftgraph.chinacloudapi.cn"
+    }]);
+    let c = Cloud::from_metadata(&public.to_string()).unwrap();
+    assert_eq!(c, AZURE_CLOUD);
+    let all = Cloud::all_from_metadata(&format!("\u{feff}{public}")).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1], AZURE_CHINA_CLOUD);
+
+    // A single object (older api-versions, an emulator).
+    let emu = json!({
+        "name": "AzmlEmulator",
+        "authentication": {"loginEndpoint": "http://127.0.0.1:5000", "audiences": ["http://127.0.0.1:5000/", "https://management.azure.com/"]},
+        "resourceManager": "http://127.0.0.1:5000/",
+        "graph": "http://127.0.0.1:5000/"
+    });
+    let c = Cloud::from_metadata(&emu.to_string()).unwrap();
+    assert_eq!(c.name, "AzmlEmulator");
+    assert_eq!(c.arm_scope(), "http://127.0.0.1:5000/.default");
+    assert_eq!(c.graph_endpoint, "http://127.0.0.1:5000/");
+    let config = c.arm_config();
+    assert_eq!(config.endpoint, "http://127.0.0.1:5000");
+    assert_eq!(config.scope, "http://127.0.0.1:5000/.default");
+    assert_eq!(
+        AZURE_CLOUD.arm_config().scope,
+        _azml::arm::ArmConfig::new("x").scope
+    );
+
+    for bad in [
+        "not json".to_string(),
+        "[]".to_string(),
+        "42".to_string(),
+        json!({"name": "x", "authentication": {"loginEndpoint": "https://l"}, "microsoftGraphResourceId": "https://g"}).to_string(),
+        json!({"name": "x", "resourceManager": "https://m", "microsoftGraphResourceId": "https://g"}).to_string(),
+        json!({"name": "x", "resourceManager": "not a url", "authentication": {"loginEndpoint": "https://l"}, "microsoftGraphResourceId": "https://g"}).to_string(),
+    ] {
+        let err = Cloud::from_metadata(&bad).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
+    }
+}
