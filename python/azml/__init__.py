@@ -2,6 +2,7 @@
 
     client = azml.Client()                      # AZURE_SUBSCRIPTION_ID, AZURE_* credential
     client.workspaces.show("ws", resource_group="rg")
+    azml.az("ml workspace show -w ws -g rg --query id")   # az's command line, in-process
 
 See `azml.Client`, `azml.AsyncClient`, `azml.errors` and `azml.emulator`.
 """
@@ -12,6 +13,7 @@ import atexit as _atexit
 import os as _os
 
 from . import _azml, emulator, errors
+from ._az import AzArgumentError, az
 from ._azml import AccessToken, ClientSecretCredential
 from ._client import AsyncClient, Client
 from .errors import (
@@ -34,6 +36,7 @@ __all__ = [
     "AccessToken",
     "AsyncClient",
     "AuthorizationError",
+    "AzArgumentError",
     "AzureError",
     "Client",
     "ClientAuthenticationError",
@@ -47,6 +50,7 @@ __all__ = [
     "ThrottledError",
     "ValidationError",
     "__version__",
+    "az",
     "emulator",
     "errors",
 ]

@@ -28,6 +28,15 @@ _CLOUDS = {
     ),
 }
 
+# Microsoft Graph of each cloud (for `workspaces.share` by user name).
+_GRAPH = {
+    "AzureCloud": "https://graph.microsoft.com",
+    "AzureChinaCloud": "https://microsoftgraph.chinacloudapi.cn",
+    "AzureUSGovernment": "https://graph.microsoft.us",
+}
+
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
 _Request = Tuple[str, Dict[str, Any]]
 
 
@@ -105,9 +114,17 @@ class _Groups:
         """The resource group, as `az group show` prints it."""
         return _request("group.show", name=name)
 
-    def list(self) -> _Request:
-        """Every resource group of the subscription."""
-        return _request("group.list")
+    def list(self, tag: Optional[str] = None) -> _Request:
+        """Every resource group of the subscription; with `tag` (`"name"` or
+        `"name=value"`, az's `--tag`), only those with that tag (and value)."""
+        if tag is not None and not isinstance(tag, str):
+            raise ValidationError(f"tag must be a str 'name' or 'name=value', not {tag!r}")
+        return _request("group.list", tag=tag)
+
+    def update(self, name: str, *, tags: Optional[Dict[str, str]] = None) -> _Request:
+        """Replace the group's tags (`{}` removes them all; None: unchanged); returns the
+        group as `az group update` prints it."""
+        return _request("group.update", name=name, tags=tags)
 
     def exists(self, name: str) -> _Request:
         """Whether the resource group exists."""
@@ -203,6 +220,64 @@ class _Workspaces:
             no_wait=no_wait,
         )  # fmt: skip
 
+    def share(self, name: str, *, resource_group: str, user: str, role: str) -> _Request:
+        """Give `user` (a user principal name, an object id, or a service principal's
+        application id) the `role` (a name such as "Contributor", a role definition GUID or
+        id) on the workspace; returns the role assignment (an identical existing one is
+        returned as it is)."""
+        return _request(
+            "workspace.share", name=name, resource_group=resource_group, user=user, role=role
+        )
+
+    def sync_keys(self, name: str, *, resource_group: str) -> _Request:
+        """Resynchronise the keys of the workspace's dependents; returns None."""
+        return _request("workspace.sync_keys", name=name, resource_group=resource_group)
+
+    def list_keys(self, name: str, *, resource_group: str) -> _Request:
+        """The keys of the workspace's dependents, as ARM returns them (camelCase:
+        userStorageKey, appInsightsInstrumentationKey, containerRegistryCredentials, …).
+        They are secrets: azml never logs them."""
+        return _request("workspace.list_keys", name=name, resource_group=resource_group)
+
+    def diagnose(self, name: str, *, resource_group: str) -> _Request:
+        """Run the workspace diagnosis and return its result (`{"value": {…}}`)."""
+        return _request("workspace.diagnose", name=name, resource_group=resource_group)
+
+
+class _StorageAccounts:
+    """`az storage account show`."""
+
+    def show(self, name: str, resource_group: Optional[str] = None) -> _Request:
+        """The storage account's ARM body (its `id` is what `workspaces.create` takes);
+        without `resource_group`, found by name in the whole subscription."""
+        return _request("storage_account.show", name=name, resource_group=resource_group)
+
+
+class _KeyVaults:
+    """`az keyvault show`."""
+
+    def show(self, name: str, resource_group: Optional[str] = None) -> _Request:
+        """The key vault's ARM body; without `resource_group`, found by name in the whole
+        subscription."""
+        return _request("keyvault.show", name=name, resource_group=resource_group)
+
+
+class _ApplicationInsights:
+    """`az monitor app-insights component show`."""
+
+    def show(self, name: str, *, resource_group: str) -> _Request:
+        """The Application Insights component's ARM body."""
+        return _request("application_insights.show", name=name, resource_group=resource_group)
+
+
+class _ContainerRegistries:
+    """`az acr show`."""
+
+    def show(self, name: str, *, resource_group: Optional[str] = None) -> _Request:
+        """The container registry's ARM body; without `resource_group`, found by name in the
+        whole subscription."""
+        return _request("container_registry.show", name=name, resource_group=resource_group)
+
 
 def _namespace_classes(spec: type, prefix: str) -> Tuple[type, type]:
     """The blocking and the async namespace classes of one builder class."""
@@ -232,6 +307,14 @@ def _namespace_classes(spec: type, prefix: str) -> Tuple[type, type]:
 
 Groups, AsyncGroups = _namespace_classes(_Groups, "Groups")
 Workspaces, AsyncWorkspaces = _namespace_classes(_Workspaces, "Workspaces")
+StorageAccounts, AsyncStorageAccounts = _namespace_classes(_StorageAccounts, "StorageAccounts")
+KeyVaults, AsyncKeyVaults = _namespace_classes(_KeyVaults, "KeyVaults")
+ApplicationInsights, AsyncApplicationInsights = _namespace_classes(
+    _ApplicationInsights, "ApplicationInsights"
+)
+ContainerRegistries, AsyncContainerRegistries = _namespace_classes(
+    _ContainerRegistries, "ContainerRegistries"
+)
 
 
 def _env_credential(authority: str, ca_file: Optional[str]) -> _azml.ClientSecretCredential:
@@ -258,6 +341,7 @@ def _build_core(
     endpoint: Optional[str],
     output: str,
     ca_file: Optional[str],
+    graph_endpoint: Optional[str] = None,
 ) -> _azml.Core:
     subscription_id = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not subscription_id:
@@ -272,9 +356,21 @@ def _build_core(
         # An explicit cloud wins over the environment's endpoint.
         endpoint = (None if cloud else os.environ.get("AZML_ENDPOINT")) or cloud_endpoint
     ca_file = ca_file if ca_file is not None else _env_ca_file()
+    if graph_endpoint is None:
+        graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, cloud_name)
     if credential is None:
         credential = _env_credential(authority, ca_file)
-    return _azml.Core(subscription_id, endpoint, credential, output, ca_file)
+    return _azml.Core(subscription_id, endpoint, credential, output, ca_file, graph_endpoint)
+
+
+def _graph_for(endpoint: str, cloud: str) -> str:
+    """The Graph endpoint that goes with an ARM endpoint: a loopback endpoint is an emulator,
+    which serves Graph itself (so a test never reaches the real Graph); else the cloud's."""
+    host = endpoint.split("://", 1)[-1].split("/", 1)[0]
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if hostname in _LOOPBACK:
+        return endpoint.rstrip("/")
+    return _GRAPH[cloud]
 
 
 class _ClientBase:
@@ -287,8 +383,11 @@ class _ClientBase:
         output: str = "v1",
         *,
         ca_file: Optional[str] = None,
+        graph_endpoint: Optional[str] = None,
     ) -> None:
-        self._core = _build_core(subscription_id, credential, cloud, endpoint, output, ca_file)
+        self._core = _build_core(
+            subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint
+        )
         self._closed = False
 
     @property
@@ -302,6 +401,10 @@ class _ClientBase:
     @property
     def output(self) -> str:
         return self._core.output
+
+    @property
+    def graph_endpoint(self) -> str:
+        return self._core.graph_endpoint
 
     def __repr__(self) -> str:
         return (
@@ -322,10 +425,18 @@ class Client(_ClientBase):
         output: str = "v1",
         *,
         ca_file: Optional[str] = None,
+        graph_endpoint: Optional[str] = None,
     ) -> None:
-        super().__init__(subscription_id, credential, cloud, endpoint, output, ca_file=ca_file)
+        super().__init__(
+            subscription_id, credential, cloud, endpoint, output,
+            ca_file=ca_file, graph_endpoint=graph_endpoint,
+        )  # fmt: skip
         self.groups = Groups(self._core)
         self.workspaces = Workspaces(self._core)
+        self.storage_accounts = StorageAccounts(self._core)
+        self.keyvaults = KeyVaults(self._core)
+        self.application_insights = ApplicationInsights(self._core)
+        self.container_registries = ContainerRegistries(self._core)
 
     def close(self) -> None:
         """Nothing to release yet (connections are pooled per process); kept for `with`."""
@@ -350,10 +461,18 @@ class AsyncClient(_ClientBase):
         output: str = "v1",
         *,
         ca_file: Optional[str] = None,
+        graph_endpoint: Optional[str] = None,
     ) -> None:
-        super().__init__(subscription_id, credential, cloud, endpoint, output, ca_file=ca_file)
+        super().__init__(
+            subscription_id, credential, cloud, endpoint, output,
+            ca_file=ca_file, graph_endpoint=graph_endpoint,
+        )  # fmt: skip
         self.groups = AsyncGroups(self._core)
         self.workspaces = AsyncWorkspaces(self._core)
+        self.storage_accounts = AsyncStorageAccounts(self._core)
+        self.keyvaults = AsyncKeyVaults(self._core)
+        self.application_insights = AsyncApplicationInsights(self._core)
+        self.container_registries = AsyncContainerRegistries(self._core)
 
     async def aclose(self) -> None:
         """Nothing to release yet; kept for `async with`."""

@@ -3,186 +3,79 @@
     azml emulator [--port 8443] [--tls] [--latency fast]   # same as python -m azml.emulator
     azml group create -n rg -l eastus
     azml ml workspace create -w ws -g rg
+    azml ml workspace list -g rg -o table
+    azml ml workspace show -w ws -g rg --query id -o tsv
 
-Results print as az prints them (JSON, keys sorted, indent 2); commands az prints nothing
-for print nothing. Errors go to stderr as `ERROR: …` with exit status 1, like az.
+Results print exactly as az prints them (`-o json` by default, `--query` applied); commands
+az prints nothing for print nothing. Errors go to stderr as `ERROR: (Code) message`, with
+az's exit status: 2 for a bad command line, 3 when something was not found, 1 otherwise.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Optional, Sequence
 
-from . import emulator
-from ._client import Client
-from .errors import AzureError
+from . import _azml, emulator
+from ._az import AzArgumentError, parse, run
+from .errors import AzureError, ResourceNotFoundError
 
 __all__ = ["main"]
 
-_NOTHING = object()
+_PROMPT = "Are you sure you want to perform this operation? (y/n): "
 
 
-def _tags(values: Optional[List[str]]) -> Optional[Dict[str, str]]:
-    """az's `--tags a=b c=d` (`a` alone: empty value; `--tags ""`: no tags)."""
-    if values is None:
-        return None
-    tags: Dict[str, str] = {}
-    for item in values:
-        if not item:
-            continue
-        key, _, value = item.partition("=")
-        tags[key] = value
-    return tags
-
-
-def _bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered in ("true", "yes", "1"):
-        return True
-    if lowered in ("false", "no", "0"):
+def _confirmed() -> bool:
+    """az's confirmation prompt, when there is a terminal to ask on."""
+    if not sys.stdin.isatty():
         return False
-    raise argparse.ArgumentTypeError(f"expected true or false, not '{text}'")
+    while True:
+        answer = input(_PROMPT).strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("n", "no"):
+            return False
 
 
-def _parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="azml", description=__doc__.splitlines()[0])
-    root.add_argument("--subscription", default=None, help="subscription id")
-    root.add_argument("-o", "--output", choices=["json", "none"], default="json")
-    commands = root.add_subparsers(dest="command", required=True)
-
-    commands.add_parser("emulator", help="serve the emulator", add_help=False)
-
-    group = commands.add_parser("group", help="resource groups").add_subparsers(
-        dest="verb", required=True
-    )
-    p = group.add_parser("create")
-    p.add_argument("-n", "--name", "-g", "--resource-group", dest="name", required=True)
-    p.add_argument("-l", "--location", required=True)
-    p.add_argument("--tags", nargs="*")
-    p.add_argument("--managed-by")
-    for verb in ("show", "exists"):
-        p = group.add_parser(verb)
-        p.add_argument("-n", "--name", "-g", "--resource-group", dest="name", required=True)
-    group.add_parser("list")
-    p = group.add_parser("delete")
-    p.add_argument("-n", "--name", "-g", "--resource-group", dest="name", required=True)
-    p.add_argument("-y", "--yes", action="store_true")
-    p.add_argument("--no-wait", action="store_true")
-
-    ml = commands.add_parser("ml", help="Azure Machine Learning").add_subparsers(
-        dest="area", required=True
-    )
-    ws = ml.add_parser("workspace").add_subparsers(dest="verb", required=True)
-
-    def named(verb: str) -> argparse.ArgumentParser:
-        p = ws.add_parser(verb)
-        p.add_argument("-w", "--workspace-name", "-n", "--name", dest="name", required=True)
-        p.add_argument("-g", "--resource-group", dest="resource_group", required=True)
-        return p
-
-    p = named("create")
-    p.add_argument("-l", "--location")
-    for flag in ("--storage-account", "--keyvault", "--application-insights",
-                 "--container-registry", "--pe-name", "--pe-resource-group", "--pe-vnet-name",
-                 "--pe-subnet-name", "--cmk-keyvault", "--resource-cmk-uri"):  # fmt: skip
-        p.add_argument(flag)
-    p.add_argument("--pe-auto-approval", action="store_true")
-    p.add_argument("--hbi-workspace", action="store_true")
-    p.add_argument("-f", "--friendly-name")
-    p.add_argument("-d", "--description")
-    p.add_argument("-t", "--tags", nargs="*")
-    p.add_argument("--exist-ok", action="store_true")
-    p.add_argument("-y", "--yes", dest="create_resource_group", action="store_true")
-    named("show")
-    p = ws.add_parser("list")
-    p.add_argument("-g", "--resource-group", dest="resource_group")
-    p = named("update")
-    p.add_argument("-f", "--friendly-name")
-    p.add_argument("-d", "--description")
-    p.add_argument("--tags", nargs="*")
-    p.add_argument("--image-build-compute")
-    p.add_argument("--allow-public-access", type=_bool)
-    p = named("delete")
-    p.add_argument("--all-resources", action="store_true")
-    p.add_argument("--permanently-delete", action="store_true")
-    p.add_argument("--no-wait", action="store_true")
-    p.add_argument("-y", "--yes", action="store_true")
-    return root
-
-
-def _run(client: Client, args: argparse.Namespace) -> Any:
-    if args.command == "group":
-        groups = client.groups
-        if args.verb == "create":
-            return groups.create(args.name, location=args.location, tags=_tags(args.tags),
-                                 managed_by=args.managed_by)  # fmt: skip
-        if args.verb == "show":
-            return groups.show(args.name)
-        if args.verb == "exists":
-            return groups.exists(args.name)
-        if args.verb == "list":
-            return groups.list()
-        if args.verb == "delete":
-            if not args.yes:
-                raise AzureError(
-                    "Unable to prompt for confirmation as no tty available. Use --yes."
-                )
-            groups.delete(args.name, no_wait=args.no_wait)
-            return _NOTHING
-    workspaces = client.workspaces
-    if args.verb == "list":
-        return workspaces.list(resource_group=args.resource_group)
-    if args.verb == "show":
-        return workspaces.show(args.name, resource_group=args.resource_group)
-    if args.verb == "create":
-        return workspaces.create(
-            args.name, resource_group=args.resource_group, location=args.location,
-            storage_account=args.storage_account, keyvault=args.keyvault,
-            application_insights=args.application_insights,
-            container_registry=args.container_registry, pe_name=args.pe_name,
-            pe_auto_approval=args.pe_auto_approval, pe_resource_group=args.pe_resource_group,
-            pe_vnet_name=args.pe_vnet_name, pe_subnet_name=args.pe_subnet_name,
-            cmk_keyvault=args.cmk_keyvault, resource_cmk_uri=args.resource_cmk_uri,
-            hbi_workspace=args.hbi_workspace, friendly_name=args.friendly_name,
-            description=args.description, tags=_tags(args.tags), exist_ok=args.exist_ok,
-            create_resource_group=args.create_resource_group,
-        )  # fmt: skip
-    if args.verb == "update":
-        return workspaces.update(
-            args.name, resource_group=args.resource_group, friendly_name=args.friendly_name,
-            description=args.description, tags=_tags(args.tags),
-            image_build_compute=args.image_build_compute,
-            allow_public_access=args.allow_public_access,
-        )  # fmt: skip
-    if args.verb == "delete":
-        workspaces.delete(args.name, resource_group=args.resource_group,
-                          all_resources=args.all_resources,
-                          permanently_delete=args.permanently_delete,
-                          no_wait=args.no_wait)  # fmt: skip
-        return _NOTHING
-    raise AssertionError(f"unhandled command {args}")
-
-
-def dumps(result: Any) -> str:
-    """A result as az prints it."""
-    return json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True)
+def _error(e: AzureError) -> str:
+    return f"({e.code}) {e.message}" if e.code else e.message
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["emulator"]:
         return emulator.main(argv[1:], prog="azml emulator")
-    args = _parser().parse_args(argv)
     try:
-        client = Client(subscription_id=args.subscription)
-        result = _run(client, args)
+        command = parse(argv)
+    except AzArgumentError as e:
+        print(f"ERROR: {e.message}", file=sys.stderr)
+        return 2
+    if command.needs_yes:
+        if not sys.stdin.isatty():
+            print(
+                "ERROR: Unable to prompt for confirmation as no tty available. Use --yes.",
+                file=sys.stderr,
+            )
+            return 1
+        if not _confirmed():
+            return 0
+        command.needs_yes = False
+    try:
+        result = run(command)
+        text = _azml.az_output(
+            result,
+            command.query,
+            command.output or "json",
+            command.transformer,
+            sys.stdout.isatty(),
+        )
+    except ResourceNotFoundError as e:
+        print(f"ERROR: {_error(e)}", file=sys.stderr)
+        return 3
     except AzureError as e:
-        print(f"ERROR: {e}", file=sys.stderr)
+        print(f"ERROR: {_error(e)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
-    if result is not _NOTHING and args.output == "json":
-        print(dumps(result))
+    sys.stdout.write(text)
     return 0

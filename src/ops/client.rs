@@ -15,6 +15,13 @@ pub trait ArmApi: Send + Sync {
     async fn put(&self, path: &str, api_version: &str, body: &Value) -> Result<Value>;
     async fn patch(&self, path: &str, api_version: &str, body: &Value) -> Result<Value>;
     async fn delete(&self, path: &str, api_version: &str, no_wait: bool) -> Result<()>;
+    /// POST an action and wait for it if it is long-running; the final body, if any.
+    async fn post(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>>;
 }
 
 #[async_trait]
@@ -36,5 +43,13 @@ impl ArmApi for ArmClient {
     }
     async fn delete(&self, path: &str, api_version: &str, no_wait: bool) -> Result<()> {
         ArmClient::delete(self, path, api_version, no_wait).await
+    }
+    async fn post(
+        &self,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<Option<Value>> {
+        ArmClient::post(self, path, api_version, body).await
     }
 }

@@ -157,6 +157,10 @@ impl ArmApi for FakeArm {
         self.store.lock().unwrap().remove(&key(path));
         Ok(())
     }
+    async fn post(&self, path: &str, _api: &str, _body: Option<&Value>) -> Result<Option<Value>> {
+        self.begin("POST", path)?;
+        Ok(None)
+    }
 }
 
 fn create(name: &str) -> WorkspaceCreate {

@@ -7,6 +7,9 @@
 
 mod bodies;
 mod client;
+pub mod extra;
+#[cfg(test)]
+mod extra_tests;
 mod flows;
 #[cfg(test)]
 mod flows_tests;
@@ -26,6 +29,9 @@ use crate::error::Result;
 pub struct Ops {
     pub arm: ArmClient,
     pub subscription_id: String,
+    /// Microsoft Graph (its own endpoint and token scope), for `share` by user name. The ARM
+    /// client's token never goes there, nor this one's to ARM.
+    pub graph: Option<ArmClient>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -139,12 +145,57 @@ pub struct WorkspaceDelete {
     pub no_wait: bool,
 }
 
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupUpdate {
+    pub name: String,
+    /// `None`: tags untouched. `Some(map)`: the whole map replaced.
+    #[serde(default)]
+    pub tags: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupList {
+    /// az's `--tag key[=value]`.
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceShare {
+    pub name: String,
+    pub resource_group: String,
+    /// A user principal name, an object id, or a service principal's application id.
+    pub user: String,
+    /// A role name, a role definition GUID, or a role definition id.
+    pub role: String,
+}
+
+/// A storage account, key vault, Application Insights component or container registry by
+/// name; without a group, searched in the whole subscription.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindResource {
+    pub name: String,
+    #[serde(default)]
+    pub resource_group: Option<String>,
+}
+
 impl Ops {
     pub fn new(arm: ArmClient, subscription_id: impl Into<String>) -> Self {
         Ops {
             arm,
             subscription_id: subscription_id.into(),
+            graph: None,
         }
+    }
+
+    /// The same commands with a Microsoft Graph client for looking users up.
+    pub fn with_graph(mut self, graph: ArmClient) -> Self {
+        self.graph = Some(graph);
+        self
     }
 
     /// `az group create` → the group's ARM body.
@@ -188,6 +239,34 @@ impl Ops {
     pub async fn workspace_delete(&self, p: WorkspaceDelete) -> Result<()> {
         flows::workspace_delete(&self.arm, &self.subscription_id, p).await
     }
+    /// `az group update [--tags]` → the group's ARM body after.
+    pub async fn group_update(&self, p: GroupUpdate) -> Result<Value> {
+        extra::group_update(&self.arm, &self.subscription_id, p).await
+    }
+    /// `az group list [--tag k[=v]]` → the groups' ARM bodies.
+    pub async fn group_list_filtered(&self, p: GroupList) -> Result<Vec<Value>> {
+        extra::group_list(&self.arm, &self.subscription_id, p).await
+    }
+    /// `az ml workspace share` → the role assignment (new or the identical existing one).
+    pub async fn workspace_share(&self, p: WorkspaceShare) -> Result<Value> {
+        extra::workspace_share(&self.arm, self.graph.as_ref(), &self.subscription_id, p).await
+    }
+    /// `az ml workspace sync-keys`.
+    pub async fn workspace_sync_keys(&self, p: WorkspaceRef) -> Result<()> {
+        extra::workspace_sync_keys(&self.arm, &self.subscription_id, p).await
+    }
+    /// `az ml workspace list-keys` → the keys as ARM returns them. Holds secrets.
+    pub async fn workspace_list_keys(&self, p: WorkspaceRef) -> Result<Value> {
+        extra::workspace_list_keys(&self.arm, &self.subscription_id, p).await
+    }
+    /// `az ml workspace diagnose` → the diagnosis as ARM returns it.
+    pub async fn workspace_diagnose(&self, p: WorkspaceRef) -> Result<Value> {
+        extra::workspace_diagnose(&self.arm, &self.subscription_id, p).await
+    }
+    /// `az storage account show` and the like → the resource's ARM body.
+    pub async fn find_resource(&self, kind: ids::Kind, p: FindResource) -> Result<Value> {
+        extra::find_resource(&self.arm, &self.subscription_id, kind, p).await
+    }
 }
 
 /// The Python layer hands these futures to a multi-threaded runtime: they must be `Send`.
@@ -206,6 +285,13 @@ fn ops_futures_are_send(ops: &Ops) {
     send(ops.workspace_show(WorkspaceRef::default()));
     send(ops.workspace_update(WorkspaceUpdate::default()));
     send(ops.workspace_delete(WorkspaceDelete::default()));
+    send(ops.group_update(GroupUpdate::default()));
+    send(ops.group_list_filtered(GroupList::default()));
+    send(ops.workspace_share(WorkspaceShare::default()));
+    send(ops.workspace_sync_keys(WorkspaceRef::default()));
+    send(ops.workspace_list_keys(WorkspaceRef::default()));
+    send(ops.workspace_diagnose(WorkspaceRef::default()));
+    send(ops.find_resource(ids::Kind::StorageAccount, FindResource::default()));
 }
 
 #[cfg(test)]

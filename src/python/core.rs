@@ -14,8 +14,12 @@ use serde_json::Value;
 use super::credential::{ClientSecretCredential, PyCredential, SecretCredential};
 use super::{bridge, errors};
 use crate::arm::{ArmClient, ArmConfig};
+use crate::ops::ids::Kind;
 use crate::ops::{self, Ops};
 use crate::output::{self, Format};
+
+/// Microsoft Graph of the public cloud.
+const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
 
 /// Where tokens come from.
 enum CredentialSource {
@@ -37,6 +41,8 @@ impl CredentialSource {
 struct Inner {
     subscription_id: String,
     config: ArmConfig,
+    /// Microsoft Graph: its own endpoint and token scope.
+    graph: ArmConfig,
     credential: CredentialSource,
     format: Format,
     /// The ARM client of the process that built it: its connection pool belongs to that
@@ -53,8 +59,10 @@ impl Inner {
                 return Ok(ops.clone());
             }
         }
-        let arm = ArmClient::new(self.config.clone(), self.credential.credential()?)?;
-        let ops = Ops::new(arm, self.subscription_id.clone());
+        let credential = self.credential.credential()?;
+        let arm = ArmClient::new(self.config.clone(), credential.clone())?;
+        let graph = ArmClient::new(self.graph.clone(), credential)?;
+        let ops = Ops::new(arm, self.subscription_id.clone()).with_graph(graph);
         *slot = Some((pid, ops.clone()));
         Ok(ops)
     }
@@ -67,16 +75,13 @@ struct Named {
     name: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
-
 /// One command with its parameters, parsed (and so checked) before anything is sent.
 #[derive(Debug)]
 enum Request {
     GroupCreate(ops::GroupCreate),
     GroupShow(Named),
-    GroupList(NoParams),
+    GroupList(ops::GroupList),
+    GroupUpdate(ops::GroupUpdate),
     GroupExists(Named),
     GroupDelete(ops::GroupDelete),
     WorkspaceCreate(Box<ops::WorkspaceCreate>),
@@ -84,6 +89,11 @@ enum Request {
     WorkspaceShow(ops::WorkspaceRef),
     WorkspaceUpdate(ops::WorkspaceUpdate),
     WorkspaceDelete(ops::WorkspaceDelete),
+    WorkspaceShare(ops::WorkspaceShare),
+    WorkspaceSyncKeys(ops::WorkspaceRef),
+    WorkspaceListKeys(ops::WorkspaceRef),
+    WorkspaceDiagnose(ops::WorkspaceRef),
+    Find(Kind, ops::FindResource),
 }
 
 /// The operation names `call` accepts.
@@ -93,11 +103,20 @@ pub const OPERATIONS: &[&str] = &[
     "group.list",
     "group.exists",
     "group.delete",
+    "group.update",
     "workspace.create",
     "workspace.list",
     "workspace.show",
     "workspace.update",
     "workspace.delete",
+    "workspace.share",
+    "workspace.sync_keys",
+    "workspace.list_keys",
+    "workspace.diagnose",
+    "storage_account.show",
+    "keyvault.show",
+    "application_insights.show",
+    "container_registry.show",
 ];
 
 fn params<T: DeserializeOwned>(
@@ -130,6 +149,26 @@ impl Request {
             "workspace.show" => Request::WorkspaceShow(params(py, op, kwargs)?),
             "workspace.update" => Request::WorkspaceUpdate(params(py, op, kwargs)?),
             "workspace.delete" => Request::WorkspaceDelete(params(py, op, kwargs)?),
+            "group.update" => Request::GroupUpdate(params(py, op, kwargs)?),
+            "workspace.share" => Request::WorkspaceShare(params(py, op, kwargs)?),
+            "workspace.sync_keys" => Request::WorkspaceSyncKeys(params(py, op, kwargs)?),
+            "workspace.list_keys" => Request::WorkspaceListKeys(params(py, op, kwargs)?),
+            "workspace.diagnose" => Request::WorkspaceDiagnose(params(py, op, kwargs)?),
+            "storage_account.show" => Request::Find(Kind::StorageAccount, params(py, op, kwargs)?),
+            "keyvault.show" => Request::Find(Kind::KeyVault, params(py, op, kwargs)?),
+            "application_insights.show" => {
+                let p: ops::FindResource = params(py, op, kwargs)?;
+                if p.resource_group.is_none() {
+                    return Err(errors::validation(
+                        py,
+                        format!("{op}: resource_group is required"),
+                    ));
+                }
+                Request::Find(Kind::AppInsights, p)
+            }
+            "container_registry.show" => {
+                Request::Find(Kind::ContainerRegistry, params(py, op, kwargs)?)
+            }
             other => {
                 return Err(errors::validation(
                     py,
@@ -148,9 +187,14 @@ impl Request {
         Ok(match self {
             Request::GroupCreate(p) => output::group(&ops.group_create(p).await?),
             Request::GroupShow(p) => output::group(&ops.group_show(&p.name).await?),
-            Request::GroupList(NoParams {}) => {
-                Value::Array(ops.group_list().await?.iter().map(output::group).collect())
-            }
+            Request::GroupList(p) => Value::Array(
+                ops.group_list_filtered(p)
+                    .await?
+                    .iter()
+                    .map(output::group)
+                    .collect(),
+            ),
+            Request::GroupUpdate(p) => output::group(&ops.group_update(p).await?),
             Request::GroupExists(p) => Value::Bool(ops.group_exists(&p.name).await?),
             Request::GroupDelete(p) => {
                 ops.group_delete(p).await?;
@@ -174,6 +218,14 @@ impl Request {
                 ops.workspace_delete(p).await?;
                 Value::Null
             }
+            Request::WorkspaceShare(p) => ops.workspace_share(p).await?,
+            Request::WorkspaceSyncKeys(p) => {
+                ops.workspace_sync_keys(p).await?;
+                Value::Null
+            }
+            Request::WorkspaceListKeys(p) => ops.workspace_list_keys(p).await?,
+            Request::WorkspaceDiagnose(p) => ops.workspace_diagnose(p).await?,
+            Request::Find(kind, p) => ops.find_resource(kind, p).await?,
         })
     }
 }
@@ -203,7 +255,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None))]
     fn py_new(
         py: Python<'_>,
         subscription_id: String,
@@ -211,6 +263,7 @@ impl Core {
         credential: Bound<'_, PyAny>,
         output: &str,
         ca_file: Option<PathBuf>,
+        graph_endpoint: Option<String>,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -235,12 +288,32 @@ impl Core {
                 "credential must have a get_token(*scopes) method",
             ));
         };
+        let graph_endpoint = graph_endpoint.unwrap_or_else(|| DEFAULT_GRAPH.to_string());
+        let parsed = url::Url::parse(&graph_endpoint).map_err(|e| {
+            errors::validation(
+                py,
+                format!("invalid graph_endpoint '{graph_endpoint}': {e}"),
+            )
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
+            return Err(errors::validation(
+                py,
+                format!(
+                    "invalid graph_endpoint '{graph_endpoint}': use http:// or https:// and no path"
+                ),
+            ));
+        }
+        let mut graph = ArmConfig::new(graph_endpoint);
+        // The Graph token is asked for Graph, never the ARM one.
+        graph.scope = format!("{}/.default", graph.endpoint);
+        graph.ca_file = ca_file.clone();
         let mut config = ArmConfig::new(endpoint);
         config.ca_file = ca_file;
         Ok(Core {
             inner: Arc::new(Inner {
                 subscription_id,
                 config,
+                graph,
                 credential,
                 format,
                 ops: Mutex::new(None),
@@ -256,6 +329,11 @@ impl Core {
     #[getter]
     fn endpoint(&self) -> &str {
         &self.inner.config.endpoint
+    }
+
+    #[getter]
+    fn graph_endpoint(&self) -> &str {
+        &self.inner.graph.endpoint
     }
 
     #[getter]

@@ -127,6 +127,24 @@ impl Emulator {
         })
     }
 
+    /// Adds a Microsoft Graph user; returns its object id (an existing user's unchanged).
+    #[pyo3(signature = (user_principal_name, display_name = None))]
+    fn add_user(
+        &self,
+        py: Python<'_>,
+        user_principal_name: &str,
+        display_name: Option<&str>,
+    ) -> PyResult<String> {
+        let guard = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let running = guard
+            .as_ref()
+            .ok_or_else(|| errors::validation(py, "the emulator is stopped"))?;
+        Ok(running.server.add_user(
+            user_principal_name,
+            display_name.unwrap_or(user_principal_name),
+        ))
+    }
+
     /// A `ClientSecretCredential` for the emulator's default service principal.
     #[getter]
     fn credential(&self) -> ClientSecretCredential {

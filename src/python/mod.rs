@@ -2,6 +2,7 @@
 //! `python/azml`; this module is its engine and stays small: `Core` runs commands,
 //! `ClientSecretCredential` gets tokens, `Emulator` embeds the emulator.
 
+mod azcli;
 mod blocking;
 mod bridge;
 mod core;
@@ -59,5 +60,9 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_parent, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
+    m.add_function(wrap_pyfunction!(azcli::az_check_query, m)?)?;
+    m.add_function(wrap_pyfunction!(azcli::az_check_output, m)?)?;
+    m.add_function(wrap_pyfunction!(azcli::az_query, m)?)?;
+    m.add_function(wrap_pyfunction!(azcli::az_output, m)?)?;
     Ok(())
 }

@@ -78,7 +78,7 @@ def test_emulator_prints_exports_then_serves(served):
     assert json.loads(updated.stdout)["description"] == "from the cli"
 
     missing = azml(env, "ml", "workspace", "show", "-w", "nope", "-g", "clirg")
-    assert missing.returncode == 1
+    assert missing.returncode == 3  # az's status for "not found"
     assert missing.stderr.startswith("ERROR: ")
     assert missing.stdout == ""
 

@@ -10,7 +10,8 @@ import azml
 from azml import _azml
 
 PACKAGE = pathlib.Path(azml.__file__).parent
-NAMESPACES = ["groups", "workspaces"]
+NAMESPACES = ["groups", "workspaces", "storage_accounts", "keyvaults", "application_insights",
+              "container_registries"]  # fmt: skip
 
 
 def _public_methods(obj):
@@ -47,11 +48,14 @@ def test_every_client_method_exists_on_async_client_with_the_same_signature(monk
 
 def test_documented_method_names():
     assert set(_public_methods(azml._client.Groups)) == {
-        "create", "show", "list", "exists", "delete",
+        "create", "show", "list", "exists", "delete", "update",
     }  # fmt: skip
     assert set(_public_methods(azml._client.Workspaces)) == {
-        "create", "list", "show", "update", "delete",
+        "create", "list", "show", "update", "delete", "share", "sync_keys", "list_keys",
+        "diagnose",
     }  # fmt: skip
+    for ns in ("StorageAccounts", "KeyVaults", "ApplicationInsights", "ContainerRegistries"):
+        assert set(_public_methods(getattr(azml._client, ns))) == {"show"}, ns
 
 
 def _stub_names(path):
@@ -92,7 +96,12 @@ def test_extension_stub_matches_the_extension():
 def test_package_stub_matches_the_package():
     top, members = _stub_names(PACKAGE / "__init__.pyi")
     private_types = {"TokenCredentialLike", "_Token", "_Credential", "_Json"}
-    namespaces = {"Groups", "AsyncGroups", "Workspaces", "AsyncWorkspaces"}
+    namespaces = {
+        prefix + ns
+        for prefix in ("", "Async")
+        for ns in ("Groups", "Workspaces", "StorageAccounts", "KeyVaults", "ApplicationInsights",
+                   "ContainerRegistries")
+    }  # fmt: skip
     exported = set(azml.__all__) - {"emulator", "errors"}
     stub_exported = (top | _imported_names(PACKAGE / "__init__.pyi")) - private_types - namespaces
     assert exported == stub_exported - {"emulator", "errors"}

@@ -33,6 +33,12 @@ class EmulatorHandle:
         return self._inner.url
 
     @property
+    def graph_endpoint(self) -> str:
+        """Microsoft Graph of this emulator (it serves `/v1.0/…` on its own URL): pass it
+        as `Client(graph_endpoint=…)`."""
+        return self._inner.url
+
+    @property
     def subscription_id(self) -> str:
         return self._inner.subscription_id
 
@@ -62,6 +68,10 @@ class EmulatorHandle:
         """Environment variables that point azml, its console script and the Azure SDKs at
         this emulator (they include the service principal's secret)."""
         return self._inner.env()
+
+    def add_user(self, user_principal_name: str, display_name: Optional[str] = None) -> str:
+        """Add a Microsoft Graph user (for `workspaces.share`); returns its object id."""
+        return self._inner.add_user(user_principal_name, display_name)
 
     def stop(self, grace: float = 1.0) -> None:
         self._inner.stop(grace)
