@@ -11,7 +11,7 @@ use std::time::Duration;
 use _azml::emulator::{Emulator, EmulatorConfig, FaultRule, Latency, ThrottleConfig};
 
 const USAGE: &str = "usage: azml-emulator [--port 8443] [--host 127.0.0.1] [--tls] \
-[--latency instant|fast|realistic] [--time-scale F] [--page-size N] [--state-file PATH] \
+[--latency instant|fast|realistic] [--time-scale F] [--page-size N] [--state PATH] \
 [--throttle on|off|scale=F] [--fault SPEC]...
 
   --fault SPEC   a JSON rule, or key=value pairs separated by ';':
@@ -73,10 +73,11 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
                     .filter(|n| *n > 0)
                     .ok_or_else(|| format!("invalid page size '{v}': give an integer >= 1"))?;
             }
-            "--state-file" => {
+            // `--state` is the Python front's spelling (PYTHON-API.md); both are accepted.
+            "--state" | "--state-file" => {
                 let v = value()?;
                 if v.is_empty() {
-                    return Err("--state-file needs a path".into());
+                    return Err(format!("{name} needs a path"));
                 }
                 config.state_file = Some(v.into());
             }
@@ -215,6 +216,8 @@ mod tests {
         assert_eq!(c.faults.len(), 2);
         assert_eq!(c.faults[0].every_nth, Some(2));
         assert_eq!(c.state_file.unwrap().to_str(), Some("/tmp/s.json"));
+        let c = parse_args(&args("--state /tmp/t.json")).unwrap();
+        assert_eq!(c.state_file.unwrap().to_str(), Some("/tmp/t.json"));
         assert!(
             !parse_args(&args("--throttle off"))
                 .unwrap()
