@@ -14,7 +14,7 @@ import os
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from . import _azml
-from .errors import ClientAuthenticationError, ValidationError
+from .errors import ValidationError
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -317,19 +317,6 @@ ContainerRegistries, AsyncContainerRegistries = _namespace_classes(
 )
 
 
-def _env_credential(authority: str, ca_file: Optional[str]) -> _azml.ClientSecretCredential:
-    tenant = os.environ.get("AZURE_TENANT_ID")
-    client_id = os.environ.get("AZURE_CLIENT_ID")
-    secret = os.environ.get("AZURE_CLIENT_SECRET")
-    if not (tenant and client_id and secret):
-        raise ClientAuthenticationError(
-            "no credential: pass credential=, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
-            "AZURE_CLIENT_SECRET (and AZURE_AUTHORITY_HOST for another authority)"
-        )
-    authority = os.environ.get("AZURE_AUTHORITY_HOST") or authority
-    return _azml.ClientSecretCredential(tenant, client_id, secret, authority, ca_file)
-
-
 def _env_ca_file() -> Optional[str]:
     return os.environ.get("AZML_CA_FILE") or None
 
@@ -343,9 +330,8 @@ def _build_core(
     ca_file: Optional[str],
     graph_endpoint: Optional[str] = None,
 ) -> _azml.Core:
-    subscription_id = subscription_id or os.environ.get("AZURE_SUBSCRIPTION_ID")
-    if not subscription_id:
-        raise ValidationError("no subscription: pass subscription_id= or set AZURE_SUBSCRIPTION_ID")
+    # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
+    subscription_id = _azml.resolve_subscription(subscription_id)
     cloud_name = cloud or "AzureCloud"
     if cloud_name not in _CLOUDS:
         raise ValidationError(
@@ -358,9 +344,11 @@ def _build_core(
     ca_file = ca_file if ca_file is not None else _env_ca_file()
     if graph_endpoint is None:
         graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, cloud_name)
-    if credential is None:
-        credential = _env_credential(authority, ca_file)
-    return _azml.Core(subscription_id, endpoint, credential, output, ca_file, graph_endpoint)
+    # credential=None: the default chain (environment, workload identity, managed identity
+    # endpoints, Azure CLI), asked at the first call; it never probes IMDS.
+    return _azml.Core(
+        subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority
+    )
 
 
 def _graph_for(endpoint: str, cloud: str) -> str:

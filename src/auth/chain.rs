@@ -126,10 +126,17 @@ impl DefaultChain {
                     )
                 }
             }
-            _ => Err(missing(&[
-                ("AZURE_TENANT_ID", &tenant),
-                ("AZURE_CLIENT_ID", &client),
-            ])),
+            _ => {
+                let mut why =
+                    missing(&[("AZURE_TENANT_ID", &tenant), ("AZURE_CLIENT_ID", &client)]);
+                if get("AZURE_CLIENT_SECRET").is_none()
+                    && get("AZURE_CLIENT_CERTIFICATE_PATH").is_none()
+                {
+                    // Name the whole set, so the reader knows the third variable too.
+                    why.push_str(", nor AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH");
+                }
+                Err(why)
+            }
         };
 
         let token_file = get("AZURE_FEDERATED_TOKEN_FILE");

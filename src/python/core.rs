@@ -27,6 +27,13 @@ enum CredentialSource {
     Secret(Arc<SecretCredential>),
     /// Any Python object with `get_token`.
     Python(Arc<dyn TokenCredential>),
+    /// None given: the default chain (environment, workload identity, managed identity,
+    /// Azure CLI; never IMDS unless asked), built per process like the ARM client.
+    Default {
+        ca_file: Option<PathBuf>,
+        /// The cloud's Entra ID authority, used when `AZURE_AUTHORITY_HOST` is not set.
+        authority: Option<String>,
+    },
 }
 
 impl CredentialSource {
@@ -34,6 +41,24 @@ impl CredentialSource {
         match self {
             CredentialSource::Secret(s) => s.credential(),
             CredentialSource::Python(c) => Ok(c.clone()),
+            CredentialSource::Default { ca_file, authority } => {
+                let authority = authority.clone();
+                let options = crate::auth::ChainOptions {
+                    ca_file: ca_file.clone(),
+                    ..Default::default()
+                };
+                let chain = crate::auth::DefaultChain::from_env_with(
+                    move |k| {
+                        std::env::var(k).ok().or_else(|| {
+                            (k == "AZURE_AUTHORITY_HOST")
+                                .then(|| authority.clone())
+                                .flatten()
+                        })
+                    },
+                    options,
+                );
+                Ok(Arc::new(crate::auth::Cached::new(chain)))
+            }
         }
     }
 }
@@ -252,18 +277,35 @@ impl Core {
     }
 }
 
+impl Core {
+    fn credential_source(credential: Bound<'_, PyAny>) -> PyResult<CredentialSource> {
+        Ok(
+            if let Ok(ours) = credential.cast::<ClientSecretCredential>() {
+                CredentialSource::Secret(ours.get().inner.clone())
+            } else if credential.hasattr("get_token")? {
+                CredentialSource::Python(Arc::new(PyCredential::new(credential.unbind())))
+            } else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "credential must have a get_token(*scopes) method",
+                ));
+            },
+        )
+    }
+}
+
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None))]
     fn py_new(
         py: Python<'_>,
         subscription_id: String,
         endpoint: String,
-        credential: Bound<'_, PyAny>,
+        credential: Option<Bound<'_, PyAny>>,
         output: &str,
         ca_file: Option<PathBuf>,
         graph_endpoint: Option<String>,
+        authority: Option<String>,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -279,14 +321,13 @@ impl Core {
                 format!("invalid endpoint '{endpoint}': use http:// or https://"),
             ));
         }
-        let credential = if let Ok(ours) = credential.cast::<ClientSecretCredential>() {
-            CredentialSource::Secret(ours.get().inner.clone())
-        } else if credential.hasattr("get_token")? {
-            CredentialSource::Python(Arc::new(PyCredential::new(credential.unbind())))
+        let credential = if let Some(credential) = credential {
+            Self::credential_source(credential)?
         } else {
-            return Err(pyo3::exceptions::PyTypeError::new_err(
-                "credential must have a get_token(*scopes) method",
-            ));
+            CredentialSource::Default {
+                ca_file: ca_file.clone(),
+                authority,
+            }
         };
         let graph_endpoint = graph_endpoint.unwrap_or_else(|| DEFAULT_GRAPH.to_string());
         let parsed = url::Url::parse(&graph_endpoint).map_err(|e| {

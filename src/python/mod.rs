@@ -48,6 +48,14 @@ fn _in_flight() -> usize {
     gate::in_flight()
 }
 
+/// The subscription to use: `explicit`, else `AZURE_SUBSCRIPTION_ID`, else the az CLI's
+/// default subscription (`~/.azure/azureProfile.json`, read only), else a ValidationError.
+#[pyfunction]
+#[pyo3(signature = (explicit = None))]
+fn resolve_subscription(py: Python<'_>, explicit: Option<&str>) -> PyResult<String> {
+    crate::auth::resolve_subscription(explicit).map_err(|e| errors::to_pyerr(py, &e))
+}
+
 #[pymodule]
 fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -60,6 +68,7 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_parent, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
+    m.add_function(wrap_pyfunction!(resolve_subscription, m)?)?;
     m.add_function(wrap_pyfunction!(azcli::az_check_query, m)?)?;
     m.add_function(wrap_pyfunction!(azcli::az_check_output, m)?)?;
     m.add_function(wrap_pyfunction!(azcli::az_query, m)?)?;

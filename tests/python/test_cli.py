@@ -9,6 +9,8 @@ import pytest
 
 from helpers import child_env, console_script
 
+SUB = "00000000-0000-0000-0000-00000000000a"  # any well-formed subscription id
+
 REQUIRED = {"AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
             "AZURE_CLIENT_SECRET", "AZML_ENDPOINT"}  # fmt: skip
 
@@ -95,7 +97,7 @@ def test_emulator_prints_exports_then_serves(served):
 
 
 def test_without_credentials_the_error_is_clear():
-    result = azml({"AZURE_SUBSCRIPTION_ID": "sub", "AZML_ENDPOINT": "http://127.0.0.1:9"},
+    result = azml({"AZURE_SUBSCRIPTION_ID": SUB, "AZML_ENDPOINT": "http://127.0.0.1:9"},
                   "group", "list")  # fmt: skip
     assert result.returncode == 1
     assert "AZURE_CLIENT_SECRET" in result.stderr

@@ -2,12 +2,15 @@
 
 import ast
 import inspect
+import json
 import pathlib
 
 import pytest
 
 import azml
 from azml import _azml
+
+SUB = "00000000-0000-0000-0000-00000000000a"  # any well-formed subscription id
 
 PACKAGE = pathlib.Path(azml.__file__).parent
 NAMESPACES = ["groups", "workspaces", "storage_accounts", "keyvaults", "application_insights",
@@ -25,8 +28,8 @@ def _public_methods(obj):
 def _offline_clients(monkeypatch):
     monkeypatch.delenv("AZML_ENDPOINT", raising=False)
     cred = azml.ClientSecretCredential("tenant", "client", "not-a-real-secret")
-    sync = azml.Client(subscription_id="sub", credential=cred, endpoint="http://127.0.0.1:9")
-    asyn = azml.AsyncClient(subscription_id="sub", credential=cred, endpoint="http://127.0.0.1:9")
+    sync = azml.Client(subscription_id=SUB, credential=cred, endpoint="http://127.0.0.1:9")
+    asyn = azml.AsyncClient(subscription_id=SUB, credential=cred, endpoint="http://127.0.0.1:9")
     return sync, asyn
 
 
@@ -137,7 +140,7 @@ def test_reprs_never_show_the_secret(monkeypatch, emu):
     sync, asyn = _offline_clients(monkeypatch)
     for c in (sync, asyn, sync._core):
         assert "not-a-real-secret" not in repr(c)
-        assert "sub" in repr(c) and "127.0.0.1:9" in repr(c)
+        assert SUB in repr(c) and "127.0.0.1:9" in repr(c)
     env_secret = emu.env().get("AZURE_CLIENT_SECRET")
     for shown in (repr(emu), repr(emu.credential), repr(emu._inner)):
         assert not env_secret or env_secret not in shown
@@ -155,42 +158,79 @@ def test_subscription_is_required(monkeypatch):
         azml.Client(credential=cred)
 
 
-def test_credential_from_environment(monkeypatch):
-    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"):
+def _no_sign_in_anywhere(monkeypatch, tmp_path):
+    for name in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
+                 "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE",
+                 "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT", "AZML_ENDPOINT",
+                 "AZURE_SUBSCRIPTION_ID"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "sub")
-    monkeypatch.delenv("AZML_ENDPOINT", raising=False)
-    # Never a silent fallback to IMDS or anything else: a clear error.
-    with pytest.raises(azml.ClientAuthenticationError, match="AZURE_CLIENT_SECRET"):
-        azml.Client()
-    monkeypatch.setenv("AZURE_TENANT_ID", "t")
-    monkeypatch.setenv("AZURE_CLIENT_ID", "c")
-    monkeypatch.setenv("AZURE_CLIENT_SECRET", "env-secret")
-    c = azml.Client()
-    assert c.subscription_id == "sub"
+    # No `az` to run, and no az CLI profile to read a subscription from.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("AZURE_CONFIG_DIR", str(tmp_path))
+
+
+def test_without_any_credential_the_chain_says_why_each_link_failed(monkeypatch, tmp_path):
+    _no_sign_in_anywhere(monkeypatch, tmp_path)
+    # The endpoint is a closed loopback port: had a request been sent, the error would be a
+    # ServiceRequestError, not an authentication one.
+    c = azml.Client("00000000-0000-0000-0000-000000000001", endpoint="http://127.0.0.1:9")
+    with pytest.raises(azml.ClientAuthenticationError) as info:
+        c.groups.list()
+    message = str(info.value)
+    for link in ("EnvironmentCredential", "WorkloadIdentityCredential",
+                 "ManagedIdentityCredential", "AzureCliCredential"):  # fmt: skip
+        assert link in message
+    assert "AZURE_CLIENT_SECRET" in message
+
+
+def test_default_chain_signs_in_from_the_environment(emu, monkeypatch, tmp_path):
+    _no_sign_in_anywhere(monkeypatch, tmp_path)
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    c = azml.Client()  # subscription, endpoint and credential all from the environment
+    assert c.subscription_id == emu.subscription_id
+    assert c.endpoint == emu.url
+    assert emu.env()["AZURE_CLIENT_SECRET"] not in repr(c)
+    assert isinstance(c.groups.list(), list)
+
+
+def test_subscription_from_the_az_cli_profile(monkeypatch, tmp_path):
+    _no_sign_in_anywhere(monkeypatch, tmp_path)
+    cred = azml.ClientSecretCredential("t", "c", "s")
+    with pytest.raises(azml.ValidationError):
+        azml.Client(credential=cred)
+    profile = {"subscriptions": [
+        {"id": "11111111-1111-1111-1111-111111111111", "isDefault": False},
+        {"id": "22222222-2222-2222-2222-222222222222", "isDefault": True},
+    ]}  # fmt: skip
+    # az writes the profile with a byte-order mark.
+    (tmp_path / "azureProfile.json").write_text("\ufeff" + json.dumps(profile), "utf-8")
+    c = azml.Client(credential=cred)
+    assert c.subscription_id == "22222222-2222-2222-2222-222222222222"
     assert c.endpoint == "https://management.azure.com"
-    assert "env-secret" not in repr(c)
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "33333333-3333-3333-3333-333333333333")
+    assert azml.Client(credential=cred).subscription_id.startswith("3333")
 
 
 def test_endpoint_resolution(monkeypatch):
     cred = azml.ClientSecretCredential("t", "c", "s")
     monkeypatch.setenv("AZML_ENDPOINT", "http://127.0.0.1:1234/")
-    assert azml.Client("sub", cred).endpoint == "http://127.0.0.1:1234"
-    assert azml.Client("sub", cred, endpoint="http://127.0.0.1:99").endpoint == (
+    assert azml.Client(SUB, cred).endpoint == "http://127.0.0.1:1234"
+    assert azml.Client(SUB, cred, endpoint="http://127.0.0.1:99").endpoint == (
         "http://127.0.0.1:99"
     )
-    assert azml.Client("sub", cred, cloud="AzureChinaCloud").endpoint == (
+    assert azml.Client(SUB, cred, cloud="AzureChinaCloud").endpoint == (
         "https://management.chinacloudapi.cn"
     )
     with pytest.raises(azml.ValidationError):
-        azml.Client("sub", cred, cloud="Atlantis")
+        azml.Client(SUB, cred, cloud="Atlantis")
     with pytest.raises(azml.ValidationError):
-        azml.Client("sub", cred, endpoint="ftp://example.invalid")
+        azml.Client(SUB, cred, endpoint="ftp://example.invalid")
 
 
 def test_credential_must_have_get_token():
     with pytest.raises(TypeError):
-        azml.Client("sub", credential=object(), endpoint="http://127.0.0.1:9")
+        azml.Client(SUB, credential=object(), endpoint="http://127.0.0.1:9")
 
 
 def test_error_hierarchy():
