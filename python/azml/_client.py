@@ -11,7 +11,7 @@ import asyncio
 import functools
 import inspect
 import os
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
 
 from . import _azml
 from .errors import ValidationError
@@ -362,6 +362,9 @@ def _graph_for(endpoint: str, cloud: str) -> str:
 
 
 class _ClientBase:
+    # Attribute name → namespace class; each client kind names its own (blocking or async).
+    _namespaces: ClassVar[Mapping[str, type]] = {}
+
     def __init__(
         self,
         subscription_id: Optional[str] = None,
@@ -377,6 +380,8 @@ class _ClientBase:
             subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint
         )
         self._closed = False
+        for attribute, namespace in self._namespaces.items():
+            setattr(self, attribute, namespace(self._core))
 
     @property
     def subscription_id(self) -> str:
@@ -404,27 +409,11 @@ class _ClientBase:
 class Client(_ClientBase):
     """Blocking client: every call waits with the GIL released and stops on Ctrl-C."""
 
-    def __init__(
-        self,
-        subscription_id: Optional[str] = None,
-        credential: Any = None,
-        cloud: Optional[str] = None,
-        endpoint: Optional[str] = None,
-        output: str = "v1",
-        *,
-        ca_file: Optional[str] = None,
-        graph_endpoint: Optional[str] = None,
-    ) -> None:
-        super().__init__(
-            subscription_id, credential, cloud, endpoint, output,
-            ca_file=ca_file, graph_endpoint=graph_endpoint,
-        )  # fmt: skip
-        self.groups = Groups(self._core)
-        self.workspaces = Workspaces(self._core)
-        self.storage_accounts = StorageAccounts(self._core)
-        self.keyvaults = KeyVaults(self._core)
-        self.application_insights = ApplicationInsights(self._core)
-        self.container_registries = ContainerRegistries(self._core)
+    _namespaces: ClassVar[Mapping[str, type]] = {
+        "groups": Groups, "workspaces": Workspaces, "storage_accounts": StorageAccounts,
+        "keyvaults": KeyVaults, "application_insights": ApplicationInsights,
+        "container_registries": ContainerRegistries,
+    }  # fmt: skip
 
     def close(self) -> None:
         """Nothing to release yet (connections are pooled per process); kept for `with`."""
@@ -440,27 +429,12 @@ class Client(_ClientBase):
 class AsyncClient(_ClientBase):
     """asyncio client: the same namespaces and methods as `Client`, as coroutines."""
 
-    def __init__(
-        self,
-        subscription_id: Optional[str] = None,
-        credential: Any = None,
-        cloud: Optional[str] = None,
-        endpoint: Optional[str] = None,
-        output: str = "v1",
-        *,
-        ca_file: Optional[str] = None,
-        graph_endpoint: Optional[str] = None,
-    ) -> None:
-        super().__init__(
-            subscription_id, credential, cloud, endpoint, output,
-            ca_file=ca_file, graph_endpoint=graph_endpoint,
-        )  # fmt: skip
-        self.groups = AsyncGroups(self._core)
-        self.workspaces = AsyncWorkspaces(self._core)
-        self.storage_accounts = AsyncStorageAccounts(self._core)
-        self.keyvaults = AsyncKeyVaults(self._core)
-        self.application_insights = AsyncApplicationInsights(self._core)
-        self.container_registries = AsyncContainerRegistries(self._core)
+    _namespaces: ClassVar[Mapping[str, type]] = {
+        "groups": AsyncGroups, "workspaces": AsyncWorkspaces,
+        "storage_accounts": AsyncStorageAccounts, "keyvaults": AsyncKeyVaults,
+        "application_insights": AsyncApplicationInsights,
+        "container_registries": AsyncContainerRegistries,
+    }  # fmt: skip
 
     async def aclose(self) -> None:
         """Nothing to release yet; kept for `async with`."""
