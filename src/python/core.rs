@@ -297,6 +297,8 @@ impl Core {
 impl Core {
     #[new]
     #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None))]
+    // One parameter per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
         subscription_id: String,
