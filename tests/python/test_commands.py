@@ -211,17 +211,18 @@ def test_the_async_client_does_the_same(aclient, emu, workspace):
 
 def test_graph_endpoint_is_configurable_and_defaults(emu):
     cred = emu.credential
-    c = azml.Client(subscription_id="s", credential=cred, endpoint=emu.url)
+    sub = emu.subscription_id
+    c = azml.Client(subscription_id=sub, credential=cred, endpoint=emu.url)
     assert c.graph_endpoint == emu.url == emu.graph_endpoint
-    c = azml.Client(subscription_id="s", credential=cred, endpoint="https://management.azure.com")
+    c = azml.Client(subscription_id=sub, credential=cred, endpoint="https://management.azure.com")
     assert c.graph_endpoint == "https://graph.microsoft.com"
-    c = azml.Client(subscription_id="s", credential=cred, cloud="AzureChinaCloud")
+    c = azml.Client(subscription_id=sub, credential=cred, cloud="AzureChinaCloud")
     assert c.graph_endpoint == "https://microsoftgraph.chinacloudapi.cn"
-    c = azml.Client(subscription_id="s", credential=cred, endpoint=emu.url,
+    c = azml.Client(subscription_id=sub, credential=cred, endpoint=emu.url,
                     graph_endpoint="http://127.0.0.1:9")  # fmt: skip
     assert c.graph_endpoint == "http://127.0.0.1:9"
     with pytest.raises(azml.ValidationError):
-        azml.Client(subscription_id="s", credential=cred, graph_endpoint="https://g.example/v1")
+        azml.Client(subscription_id=sub, credential=cred, graph_endpoint="https://g.example/v1")
 
 
 def test_a_graph_that_is_down_fails_share_before_any_write(emu, workspace):
