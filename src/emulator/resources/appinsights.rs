@@ -3,7 +3,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{body_location, resource_id, tags_of, writable_group, Kind};
+use super::{put_body, resource_id, Kind, PutBody};
 use crate::emulator::errors::{ArmError, ArmResult};
 use crate::emulator::http::{Req, Resp};
 use crate::emulator::server::Ctx;
@@ -68,10 +68,12 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
     if let Some(e) = name_error(name) {
         return Err(e);
     }
-    let group_name = writable_group(st, rg)?.name.clone();
-    let v = req.json()?;
-    let location = body_location(&v)?;
-    let tags = tags_of(&v)?;
+    let PutBody {
+        group_name,
+        body: v,
+        location,
+        tags,
+    } = put_body(st, req, rg)?;
     let key = child_key(rg, name);
     let props = v.get("properties").cloned().unwrap_or(json!({}));
     let now = ctx.clock.now_ms();

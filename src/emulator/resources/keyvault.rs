@@ -4,7 +4,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{body_location, resource_id, tags_of, writable_group, Kind};
+use super::{put_body, resource_id, Kind, PutBody};
 use crate::emulator::errors::{ArmError, ArmResult};
 use crate::emulator::http::{Req, Resp};
 use crate::emulator::server::Ctx;
@@ -119,10 +119,12 @@ fn put(
     if let Some(e) = name_error(name) {
         return Err(e);
     }
-    let group_name = writable_group(st, rg)?.name.clone();
-    let v = req.json()?;
-    let location = body_location(&v)?;
-    let tags = tags_of(&v)?;
+    let PutBody {
+        group_name,
+        body: v,
+        location,
+        tags,
+    } = put_body(st, req, rg)?;
     let key = name.to_lowercase();
     let rg_key = rg.to_lowercase();
     let props = v.get("properties").cloned().unwrap_or(json!({}));

@@ -501,6 +501,28 @@ pub(crate) fn resource_id(ctx: &Ctx, rg: &str, kind: Kind, name: &str) -> String
 }
 
 /// The `location` of a request body: required, and a region ARM knows.
+/// What every resource PUT reads before its own rules: the group it goes into (which
+/// must exist and not be being deleted), the body, its location and its tags.
+pub(crate) struct PutBody {
+    pub group_name: String,
+    pub body: Value,
+    pub location: String,
+    pub tags: Option<Value>,
+}
+
+pub(crate) fn put_body(st: &Store, req: &Req, rg: &str) -> ArmResult<PutBody> {
+    let group_name = writable_group(st, rg)?.name.clone();
+    let body = req.json()?;
+    let location = body_location(&body)?;
+    let tags = tags_of(&body)?;
+    Ok(PutBody {
+        group_name,
+        body,
+        location,
+        tags,
+    })
+}
+
 pub(crate) fn body_location(body: &Value) -> ArmResult<String> {
     let Some(loc) = body
         .get("location")

@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::{body_location, parse_resource_id, tags_of, writable_group, Kind};
+use super::{parse_resource_id, put_body, tags_of, writable_group, Kind, PutBody};
 use crate::emulator::errors::{ArmError, ArmResult};
 use crate::emulator::http::{Req, Resp};
 use crate::emulator::server::Ctx;
@@ -329,10 +329,12 @@ fn put(
     name: &str,
 ) -> ArmResult<Resp> {
     validate_name(name)?;
-    let group_name = writable_group(st, rg)?.name.clone();
-    let v = req.json()?;
-    let location = body_location(&v)?;
-    let tags = tags_of(&v)?;
+    let PutBody {
+        group_name,
+        body: v,
+        location,
+        tags,
+    } = put_body(st, req, rg)?;
     let props = v.get("properties").cloned().unwrap_or(json!({}));
     if !props.is_object() {
         return Err(ArmError::invalid_content("'properties' must be an object"));
