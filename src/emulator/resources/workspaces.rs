@@ -385,29 +385,7 @@ fn put(
         b["tags"] = tags.unwrap_or(json!({}));
         b["identity"] = new_identity;
         let p = &mut b["properties"];
-        for field in [
-            "friendlyName",
-            "description",
-            "imageBuildCompute",
-            "v1LegacyMode",
-            "systemDatastoresAuthMode",
-            "primaryUserAssignedIdentity",
-            "enableDataIsolation",
-            "managedNetwork",
-        ] {
-            if let Some(value) = props.get(field) {
-                p[field] = value.clone();
-            }
-        }
-        if let Some(ai) = app_insights {
-            p["applicationInsights"] = json!(ai);
-        }
-        if let Some(r) = registry {
-            p["containerRegistry"] = json!(r);
-        }
-        if let Some(pna) = pna {
-            p["publicNetworkAccess"] = json!(pna);
-        }
+        apply_mutable(p, &props, app_insights, registry, pna);
         p["provisioningState"] = json!("Updating");
         touch(b, claims, now);
         ws.pending = Some((op.clone(), WsAction::Update));
@@ -649,29 +627,7 @@ fn patch(
         b["identity"] = i;
     }
     let p = &mut b["properties"];
-    for field in [
-        "description",
-        "friendlyName",
-        "imageBuildCompute",
-        "primaryUserAssignedIdentity",
-        "managedNetwork",
-        "systemDatastoresAuthMode",
-        "v1LegacyMode",
-        "enableDataIsolation",
-    ] {
-        if let Some(value) = props.get(field) {
-            p[field] = value.clone();
-        }
-    }
-    if let Some(ai) = app_insights {
-        p["applicationInsights"] = json!(ai);
-    }
-    if let Some(r) = registry {
-        p["containerRegistry"] = json!(r);
-    }
-    if let Some(pna) = pna {
-        p["publicNetworkAccess"] = json!(pna);
-    }
+    apply_mutable(p, &props, app_insights, registry, pna);
     if let Some(kid) = props["encryption"]["keyVaultProperties"]["keyIdentifier"].as_str() {
         if p["encryption"].is_object() {
             p["encryption"]["keyVaultProperties"]["keyIdentifier"] = json!(kid);
@@ -881,6 +837,40 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
         }})),
         OpKind::ResyncKeys | OpKind::GroupDelete { .. } => Resp::empty(StatusCode::OK),
     })
+}
+
+/// The properties that may change after creation (ARM-CONTRACT.md §2), as an update by PUT
+/// or by PATCH sets them; the links were checked by the caller.
+fn apply_mutable(
+    p: &mut Value,
+    props: &Value,
+    app_insights: Option<String>,
+    registry: Option<String>,
+    pna: Option<&str>,
+) {
+    for field in [
+        "description",
+        "friendlyName",
+        "imageBuildCompute",
+        "primaryUserAssignedIdentity",
+        "managedNetwork",
+        "systemDatastoresAuthMode",
+        "v1LegacyMode",
+        "enableDataIsolation",
+    ] {
+        if let Some(value) = props.get(field) {
+            p[field] = value.clone();
+        }
+    }
+    if let Some(ai) = app_insights {
+        p["applicationInsights"] = json!(ai);
+    }
+    if let Some(r) = registry {
+        p["containerRegistry"] = json!(r);
+    }
+    if let Some(pna) = pna {
+        p["publicNetworkAccess"] = json!(pna);
+    }
 }
 
 #[cfg(test)]
