@@ -44,6 +44,38 @@ async fn key_vault_registers_dns_for_about_ten_seconds() {
 }
 
 #[tokio::test]
+async fn storage_account_creation_is_a_location_operation_of_about_twenty_seconds() {
+    let env = realistic(1.0).await;
+    env.group("rg-sa").await;
+    let r = env.storage("rg-sa", "slowsa").await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(r.header("retry-after").as_deref(), Some("17"));
+    let location = r.header("location").unwrap();
+    assert!(
+        location.contains("/providers/Microsoft.Storage/locations/westeurope/asyncoperations/"),
+        "{location}"
+    );
+    let url = format!(
+        "{}{}?api-version=2025-01-01",
+        env.emu.url(),
+        env.rid("rg-sa", "Microsoft.Storage/storageAccounts", "slowsa")
+    );
+    let acct = env.get(&url).await;
+    assert_eq!(acct.body["properties"]["provisioningState"], "Creating");
+    env.emu.advance_clock(Duration::from_secs(19));
+    let poll = env.get(&location).await;
+    assert_eq!(poll.status, StatusCode::ACCEPTED);
+    assert!(poll.header("location").is_some());
+    env.emu.advance_clock(Duration::from_secs(1));
+    let done = env.get(&location).await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert_eq!(done.body["name"], "slowsa");
+    assert_eq!(done.body["properties"]["provisioningState"], "Succeeded");
+    // Updating an account that exists is synchronous.
+    assert_eq!(env.storage("rg-sa", "slowsa").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn time_scale_stretches_workspace_creation_and_group_deletion() {
     let env = realistic(2.0).await;
     let body = env.dependents("rg-slow", "slow").await;

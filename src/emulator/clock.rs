@@ -25,6 +25,10 @@ impl Clock {
             self.frozen_at_ms
                 .compare_exchange(0, real_ms(), Ordering::Relaxed, Ordering::Relaxed);
     }
+    /// Whether only `advance` moves the clock (tests then wait on nothing real).
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.frozen_at_ms.load(Ordering::Relaxed) != 0
+    }
     pub(crate) fn now_secs(&self) -> i64 {
         self.now_ms().div_euclid(1000)
     }

@@ -58,6 +58,9 @@ pub(crate) struct Resp {
     pub status: StatusCode,
     pub headers: Vec<(&'static str, String)>,
     pub body: Option<Value>,
+    /// Held back this long before it is sent: providers that answer synchronously but slowly
+    /// (App Insights' component PUT takes seconds in Azure).
+    pub delay_ms: u64,
 }
 
 impl Resp {
@@ -66,6 +69,7 @@ impl Resp {
             status,
             headers: Vec::new(),
             body: Some(body),
+            delay_ms: 0,
         }
     }
     pub(crate) fn ok(body: Value) -> Self {
@@ -76,10 +80,15 @@ impl Resp {
             status,
             headers: Vec::new(),
             body: None,
+            delay_ms: 0,
         }
     }
     pub(crate) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
+        self
+    }
+    pub(crate) fn delayed(mut self, ms: i64) -> Self {
+        self.delay_ms = ms.max(0) as u64;
         self
     }
 }
@@ -90,6 +99,7 @@ impl From<ArmError> for Resp {
             status: e.status,
             body: Some(e.body()),
             headers: e.headers,
+            delay_ms: 0,
         }
     }
 }

@@ -301,6 +301,9 @@ async fn handle(
     ctx.journal.push(entry);
     // Method, path and status only: headers and bodies may carry secrets.
     tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), "azml-emulator");
+    if resp.delay_ms > 0 && !ctx.clock.is_frozen() {
+        tokio::time::sleep(std::time::Duration::from_millis(resp.delay_ms)).await;
+    }
     into_response(resp)
 }
 

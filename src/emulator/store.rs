@@ -52,10 +52,19 @@ pub(crate) struct Workspace {
 
 #[derive(Serialize, Deserialize)]
 pub(crate) enum OpKind {
-    GroupDelete { rg: String },
-    Workspace { key: String, action: WsAction },
+    GroupDelete {
+        rg: String,
+    },
+    Workspace {
+        key: String,
+        action: WsAction,
+    },
     Diagnose,
     ResyncKeys,
+    /// A new storage account (key: lower-cased name) provisioning behind a `Location` poll.
+    StorageCreate {
+        key: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -209,6 +218,10 @@ impl Store {
                         let key = key.clone();
                         self.fail_workspace_op(&id, &key);
                     }
+                    OpKind::StorageCreate { key } => {
+                        let key = key.clone();
+                        self.storage.shift_remove(&key);
+                    }
                     OpKind::Diagnose | OpKind::ResyncKeys => {}
                 }
                 continue;
@@ -222,7 +235,7 @@ impl Store {
                     let (key, action) = (key.clone(), *action);
                     self.finish_workspace_op(&id, &key, action);
                 }
-                OpKind::Diagnose | OpKind::ResyncKeys => {}
+                OpKind::Diagnose | OpKind::ResyncKeys | OpKind::StorageCreate { .. } => {}
             }
         }
     }

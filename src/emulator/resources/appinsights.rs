@@ -78,6 +78,7 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
     let props = v.get("properties").cloned().unwrap_or(json!({}));
     let now = ctx.clock.now_ms();
     let existing = st.components.get(&key);
+    let existing_before = existing.is_some();
     let (stored_name, app_id, ikey, created) = match existing {
         Some(e) => {
             let p = &e.body["properties"];
@@ -139,7 +140,13 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
             keys: Vec::new(),
         },
     );
-    Ok(Resp::ok(body))
+    // Synchronous in Azure, but a new component takes ~3 s to answer (recorded).
+    let delay = if existing_before {
+        0
+    } else {
+        ctx.op_duration_ms(3_000)
+    };
+    Ok(Resp::ok(body).delayed(delay))
 }
 
 pub(crate) fn list(st: &Store, rg: Option<&str>) -> Vec<Value> {

@@ -102,6 +102,11 @@ pub(crate) enum Route {
         name: String,
         action: Option<String>,
     },
+    /// `Location` of a storage account being created.
+    StorageOpStatus {
+        sub: String,
+        id: String,
+    },
     WorkspaceOpStatus {
         sub: String,
         id: String,
@@ -144,6 +149,7 @@ impl Route {
             | Route::Resource { kind, .. }
             | Route::CheckName { kind, .. } => kind.family(),
             Route::WorkspaceOpStatus { .. } => Family::Workspaces,
+            Route::StorageOpStatus { .. } => Family::Storage,
             Route::DeletedVaults { .. } | Route::DeletedVault { .. } => Family::KeyVault,
             Route::RoleDefinitions { .. } | Route::RoleAssignments { .. } => Family::Authorization,
         }
@@ -160,6 +166,7 @@ impl Route {
             | Route::List { sub, .. }
             | Route::Resource { sub, .. }
             | Route::WorkspaceOpStatus { sub, .. }
+            | Route::StorageOpStatus { sub, .. }
             | Route::CheckName { sub, .. }
             | Route::DeletedVaults { sub }
             | Route::DeletedVault { sub, .. }
@@ -235,6 +242,12 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
         },
         ["subscriptions", _, "providers", "microsoft.machinelearningservices", "locations", _, "workspaceoperationsstatus", _] => {
             Route::WorkspaceOpStatus {
+                sub: own(1),
+                id: own(7),
+            }
+        }
+        ["subscriptions", _, "providers", "microsoft.storage", "locations", _, "asyncoperations", _] => {
+            Route::StorageOpStatus {
                 sub: own(1),
                 id: own(7),
             }
@@ -370,6 +383,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             }
         },
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
+        Route::StorageOpStatus { id, .. } => storage::operation_status(ctx, st, req, &id),
         Route::CheckName { kind, .. } => match kind {
             Kind::Storage => storage::check_name(st, req),
             _ => keyvault::check_name(st, req),

@@ -7,8 +7,8 @@ use super::{put_body, resource_id, Kind, PutBody};
 use crate::emulator::errors::{ArmError, ArmResult};
 use crate::emulator::http::{Req, Resp};
 use crate::emulator::server::Ctx;
-use crate::emulator::store::{Store, Tracked};
-use crate::emulator::util::{iso, random_key};
+use crate::emulator::store::{OpKind, Store, Tracked};
+use crate::emulator::util::{iso, new_guid, random_key};
 
 const SKUS: &[&str] = &[
     "Standard_LRS",
@@ -67,7 +67,7 @@ pub(crate) fn handle(
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(Kind::Storage.ns_type(), name, rg));
             }
-            Ok(Resp::ok(st.storage[&key].body.clone()))
+            Ok(Resp::ok(served(ctx, &st.storage[&key])))
         }
         (None, &Method::DELETE) => {
             super::existing_group(st, rg)?;
@@ -210,16 +210,80 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
         "tags": tags.unwrap_or(json!({})),
         "properties": properties,
     });
+    // A new account takes ~20 s in Azure, answered 202 + Location (ARM-CONTRACT §1); an
+    // update of an existing one is synchronous.
+    let ready_at = match existing {
+        Some(e) => e.ready_at,
+        None => now + ctx.op_duration_ms(CREATE_MS),
+    };
     st.storage.insert(
-        key,
+        key.clone(),
         Tracked {
             rg: rg.to_lowercase(),
             body: body.clone(),
-            ready_at: now,
+            ready_at,
             keys,
         },
     );
-    Ok(Resp::ok(body))
+    if ready_at <= now {
+        return Ok(Resp::ok(body));
+    }
+    let op = new_guid();
+    st.add_op(op.clone(), ready_at, OpKind::StorageCreate { key });
+    Ok(accepted(ctx, req, &location, &op))
+}
+
+/// Realistic creation time of a storage account (recorded: 15–25 s).
+const CREATE_MS: u64 = 20_000;
+
+fn accepted(ctx: &Ctx, req: &Req, location: &str, op: &str) -> Resp {
+    let url = format!(
+        "{}/subscriptions/{}/providers/Microsoft.Storage/locations/{location}/asyncoperations/{op}?monitor=true&api-version={}",
+        ctx.url,
+        ctx.cfg.subscription_id,
+        req.api_version()
+    );
+    ctx.poll_hint(Resp::empty(StatusCode::ACCEPTED), Some("17"))
+        .header("location", url)
+}
+
+/// The account as served: `Creating` until its creation completes.
+fn served(ctx: &Ctx, acct: &Tracked) -> Value {
+    let mut body = acct.body.clone();
+    if ctx.clock.now_ms() < acct.ready_at {
+        body["properties"]["provisioningState"] = json!("Creating");
+    }
+    body
+}
+
+/// `GET` on a creation's `Location`: 202 while it runs, then 200 with the account, or the
+/// error it failed with.
+pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -> ArmResult<Resp> {
+    if req.method != Method::GET {
+        return Err(super::method_not_allowed(req));
+    }
+    st.advance(ctx.clock.now_ms());
+    let not_found = || {
+        ArmError::not_found(
+            "ResourceNotFound",
+            format!("The operation '{id}' could not be found."),
+        )
+    };
+    let op = st.ops.get(id).ok_or_else(not_found)?;
+    let OpKind::StorageCreate { key } = &op.kind else {
+        return Err(not_found());
+    };
+    if let (true, Some(f)) = (op.applied, &op.failure) {
+        return Err(f.to_error());
+    }
+    if !op.applied {
+        let location = req.segs.get(5).cloned().unwrap_or_default();
+        return Ok(accepted(ctx, req, &location, id));
+    }
+    match st.storage.get(key) {
+        Some(acct) => Ok(Resp::ok(served(ctx, acct))),
+        None => Err(not_found()),
+    }
 }
 
 pub(crate) fn list(_ctx: &Ctx, st: &Store, rg: Option<&str>) -> Vec<Value> {

@@ -781,7 +781,10 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
         )
     };
     let op = st.ops.get(id).ok_or_else(not_found)?;
-    if matches!(op.kind, OpKind::GroupDelete { .. }) {
+    if matches!(
+        op.kind,
+        OpKind::GroupDelete { .. } | OpKind::StorageCreate { .. }
+    ) {
         return Err(not_found());
     }
     let by_location = req
@@ -835,7 +838,9 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
             "applicationInsightsResults": [],
             "otherResults": [],
         }})),
-        OpKind::ResyncKeys | OpKind::GroupDelete { .. } => Resp::empty(StatusCode::OK),
+        OpKind::ResyncKeys | OpKind::GroupDelete { .. } | OpKind::StorageCreate { .. } => {
+            Resp::empty(StatusCode::OK)
+        }
     })
 }
 
