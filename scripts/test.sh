@@ -19,6 +19,15 @@ step "install (virtualenv .venv, Python test tools, crates)"
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 cargo fetch --locked
+# The real az CLI for tests/conformance/test_az_cli.py, in a virtualenv of its own: its pinned
+# azure-mgmt-* versions must not meet the conformance suite's. AZML_AZ_CLI may name one
+# already installed.
+if [ -z "${AZML_AZ_CLI:-}" ]; then
+    python3 -m venv .venv-az
+    .venv-az/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-az.txt
+    export AZML_AZ_CLI="$root/.venv-az/bin/az"
+fi
+export AZML_REQUIRE_AZ_CLI=1
 
 step "format and lint"
 cargo fmt --all -- --check

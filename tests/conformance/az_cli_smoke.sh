@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Manual check (not in CI: azure-cli is a large install): the real `az` against the emulator.
+# Manual check of the real `az` against the emulator (CI runs the fuller
+# tests/conformance/test_az_cli.py).
 #
 #   python3 -m venv /tmp/azcli && /tmp/azcli/bin/pip install azure-cli
 #   ../shared/tools/loopback-only tests/conformance/az_cli_smoke.sh /tmp/azcli/bin/az

@@ -3,6 +3,7 @@
 
 mod appinsights;
 mod authorization;
+mod generic;
 mod groups;
 mod keyvault;
 mod registries;
@@ -30,6 +31,14 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// Every tracked type, for the generic `…/resources` list.
+    pub(crate) const ALL: [Kind; 5] = [
+        Kind::Storage,
+        Kind::Vault,
+        Kind::Component,
+        Kind::Workspace,
+        Kind::Registry,
+    ];
     fn from(ns: &str, ty: &str) -> Option<Kind> {
         match (
             ns.to_ascii_lowercase().as_str(),
@@ -107,6 +116,11 @@ pub(crate) enum Route {
         sub: String,
         id: String,
     },
+    /// `GET /subscriptions/{sub}[/resourceGroups/{rg}]/resources`: every type at once.
+    GenericResources {
+        sub: String,
+        rg: Option<String>,
+    },
     WorkspaceOpStatus {
         sub: String,
         id: String,
@@ -144,7 +158,8 @@ impl Route {
             | Route::Provider { .. }
             | Route::Groups { .. }
             | Route::Group { .. }
-            | Route::OperationResult { .. } => Family::Resources,
+            | Route::OperationResult { .. }
+            | Route::GenericResources { .. } => Family::Resources,
             Route::List { kind, .. }
             | Route::Resource { kind, .. }
             | Route::CheckName { kind, .. } => kind.family(),
@@ -167,6 +182,7 @@ impl Route {
             | Route::Resource { sub, .. }
             | Route::WorkspaceOpStatus { sub, .. }
             | Route::StorageOpStatus { sub, .. }
+            | Route::GenericResources { sub, .. }
             | Route::CheckName { sub, .. }
             | Route::DeletedVaults { sub }
             | Route::DeletedVault { sub, .. }
@@ -235,6 +251,14 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
         ["subscriptions", _, "resourcegroups", _] => Route::Group {
             sub: own(1),
             rg: own(3),
+        },
+        ["subscriptions", _, "resources"] => Route::GenericResources {
+            sub: own(1),
+            rg: None,
+        },
+        ["subscriptions", _, "resourcegroups", _, "resources"] => Route::GenericResources {
+            sub: own(1),
+            rg: Some(own(3)),
         },
         ["subscriptions", _, "operationresults", _] => Route::OperationResult {
             sub: own(1),
@@ -351,13 +375,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             if let Some(rg) = &rg {
                 existing_group(st, rg)?;
             }
-            let items = match kind {
-                Kind::Storage => storage::list(ctx, st, rg.as_deref()),
-                Kind::Vault => keyvault::list(ctx, st, rg.as_deref()),
-                Kind::Component => appinsights::list(st, rg.as_deref()),
-                Kind::Workspace => workspaces::list(st, rg.as_deref()),
-                Kind::Registry => registries::list(st, rg.as_deref()),
-            };
+            let items = items_of(ctx, st, kind, rg.as_deref());
             let param = if kind == Kind::Workspace {
                 "$skip"
             } else {
@@ -383,6 +401,13 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             }
         },
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
+        Route::GenericResources { rg, .. } => {
+            only_get(req)?;
+            if let Some(rg) = &rg {
+                existing_group(st, rg)?;
+            }
+            generic::list(ctx, st, req, rg.as_deref())
+        }
         Route::StorageOpStatus { id, .. } => storage::operation_status(ctx, st, req, &id),
         Route::CheckName { kind, .. } => match kind {
             Kind::Storage => storage::check_name(st, req),
@@ -436,6 +461,17 @@ pub(crate) fn writable_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super
         return Err(ArmError::group_being_deleted(&group.name));
     }
     Ok(group)
+}
+
+/// Every resource of `kind` (in group `rg` if given), as its own GET serves it.
+pub(crate) fn items_of(ctx: &Ctx, st: &Store, kind: Kind, rg: Option<&str>) -> Vec<Value> {
+    match kind {
+        Kind::Storage => storage::list(ctx, st, rg),
+        Kind::Vault => keyvault::list(ctx, st, rg),
+        Kind::Component => appinsights::list(st, rg),
+        Kind::Workspace => workspaces::list(st, rg),
+        Kind::Registry => registries::list(st, rg),
+    }
 }
 
 /// One page of `items`, with a `nextLink` that repeats the request's query and carries the
