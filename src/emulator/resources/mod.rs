@@ -4,6 +4,7 @@
 mod appinsights;
 mod authorization;
 mod groups;
+mod identities;
 mod keyvault;
 mod registries;
 mod storage;
@@ -27,6 +28,7 @@ pub(crate) enum Kind {
     Component,
     Workspace,
     Registry,
+    Identity,
 }
 
 impl Kind {
@@ -40,6 +42,7 @@ impl Kind {
             ("microsoft.insights", "components") => Some(Kind::Component),
             ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
             ("microsoft.containerregistry", "registries") => Some(Kind::Registry),
+            ("microsoft.managedidentity", "userassignedidentities") => Some(Kind::Identity),
             _ => None,
         }
     }
@@ -50,6 +53,7 @@ impl Kind {
             Kind::Component => Family::AppInsights,
             Kind::Workspace => Family::Workspaces,
             Kind::Registry => Family::ContainerRegistry,
+            Kind::Identity => Family::ManagedIdentity,
         }
     }
     /// `Namespace/type` with ARM's canonical casing.
@@ -60,6 +64,7 @@ impl Kind {
             Kind::Component => "Microsoft.Insights/components",
             Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
             Kind::Registry => "Microsoft.ContainerRegistry/registries",
+            Kind::Identity => "Microsoft.ManagedIdentity/userAssignedIdentities",
         }
     }
 }
@@ -344,6 +349,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
                 Kind::Component => appinsights::list(st, rg.as_deref()),
                 Kind::Workspace => workspaces::list(st, rg.as_deref()),
                 Kind::Registry => registries::list(st, rg.as_deref()),
+                Kind::Identity => identities::list(st, rg.as_deref()),
             };
             let param = if kind == Kind::Workspace {
                 "$skip"
@@ -368,6 +374,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             Kind::Registry => {
                 registries::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
             }
+            Kind::Identity => identities::handle(ctx, st, req, &rg, &name, action.as_deref()),
         },
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
         Route::CheckName { kind, .. } => match kind {

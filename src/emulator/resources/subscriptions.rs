@@ -90,6 +90,10 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
         &[("registries", Family::ContainerRegistry)],
     ),
     (
+        "Microsoft.ManagedIdentity",
+        &[("userAssignedIdentities", Family::ManagedIdentity)],
+    ),
+    (
         "Microsoft.Authorization",
         &[
             ("roleAssignments", Family::Authorization),
