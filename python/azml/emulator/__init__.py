@@ -43,6 +43,11 @@ class EmulatorHandle:
         return self._inner.subscription_id
 
     @property
+    def extra_subscriptions(self) -> List[str]:
+        """The subscriptions served besides `subscription_id` (each with its own resources)."""
+        return list(self._inner.extra_subscriptions)
+
+    @property
     def tenant_id(self) -> str:
         return self._inner.tenant_id
 
@@ -94,10 +99,14 @@ def start(
     page_size: int = 100,
     time_scale: float = 1.0,
     state: Optional[str] = None,
+    extra_subscriptions: Optional[Sequence[str]] = None,
 ) -> EmulatorHandle:
-    """Start an emulator in this process (port 0: a free port); returns once it serves."""
+    """Start an emulator in this process (port 0: a free port); returns once it serves.
+    `extra_subscriptions`: more subscription ids (GUIDs) it serves besides its own, each with
+    its own resources, kept in memory only."""
+    extra = None if extra_subscriptions is None else list(extra_subscriptions)
     return EmulatorHandle(
-        _azml.Emulator.start(port, host, tls, latency, page_size, time_scale, state)
+        _azml.Emulator.start(port, host, tls, latency, page_size, time_scale, state, extra)
     )
 
 
