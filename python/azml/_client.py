@@ -62,8 +62,10 @@ def _request(op: str, **kwargs: Any) -> _Request:
                 raise ValidationError("tags must be a dict of str to str")
             params[key] = dict(value)
         if key == "subscription_ids":
-            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-                raise ValidationError("subscription_ids must be a list of subscription id strings")
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValidationError(
+                    f"subscription_ids must be a list of subscription id strings, not {value!r}"
+                )
             params[key] = list(value)
     return op, params
 

@@ -231,6 +231,9 @@ def test_the_documentation_from_top_to_bottom(doc_emu, signed_in, monkeypatch):
     kv_id = azml.az(f'keyvault show --name {kv_name} --query "id"')
     acr_id = azml.az(f'acr show --name {acr_name} -g {rg} --query "id"')
     assert (sa_id, kv_id, ai_id, acr_id) == (sa["id"], kv["id"], ai["id"], acr["id"])
+    # The document writes `az keyvault show --name … --query "ID"`: JMESPath is
+    # case-sensitive, so az (and azml) find nothing under "ID".
+    assert azml.az(f'keyvault show --name {kv_name} --query "ID"') is None
     # `-o tsv` prints the bare id, as a shell would capture it.
     assert azml.az(f"keyvault show -n {kv_name} --query id -o tsv").strip() == kv_id
     assert azml.az(f"storage account show -n {sa_name} --query id") == sa_id
