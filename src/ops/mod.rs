@@ -261,7 +261,8 @@ impl Ops {
     pub async fn workspace_create(&self, p: WorkspaceCreate) -> Result<Value> {
         flows::workspace_create(&self.arm, &self.subscription_id, p).await
     }
-    /// `az ml workspace list [-g]` → every workspace's ARM body (all pages).
+    /// `az ml workspace list [-g]` → every workspace's ARM body (all pages), of the client's
+    /// subscription or, concurrently, of `p.subscription_ids` in their order.
     pub async fn workspace_list(&self, p: WorkspaceList) -> Result<Vec<Value>> {
         flows::workspace_list(&self.arm, &self.subscription_id, p).await
     }

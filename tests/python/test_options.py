@@ -102,3 +102,10 @@ def test_the_az_parser_takes_the_new_flags():
         azml._az.parse("ml workspace update -w ws1 -g rg --v1-legacy-mode maybe")
     with pytest.raises(azml.AzArgumentError):
         azml._az.parse("ml workspace update -w ws1 -g rg --hbi-workspace")
+
+
+def test_the_emulator_command_line_takes_extra_subscriptions():
+    parse = azml.emulator._parser("azml emulator").parse_args
+    assert parse([]).extra_subscription is None
+    args = parse(["--extra-subscription", "a", "--extra-subscription", "b"])
+    assert args.extra_subscription == ["a", "b"]

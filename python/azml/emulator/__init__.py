@@ -122,6 +122,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--page-size", type=int, default=100)
     p.add_argument("--time-scale", type=float, default=1.0)
     p.add_argument("--state", default=None, help="file to keep the state in across restarts")
+    p.add_argument(
+        "--extra-subscription",
+        action="append",
+        default=None,
+        metavar="ID",
+        help="serve this subscription too, with its own resources (repeatable)",
+    )
     return p
 
 
@@ -139,7 +146,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "python -m azml.emula
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         emu = start(args.port, args.host, args.tls, args.latency, args.page_size,
-                    args.time_scale, args.state)  # fmt: skip
+                    args.time_scale, args.state, args.extra_subscription)  # fmt: skip
         try:
             for line in export_lines(emu.env()):
                 print(line)
