@@ -129,6 +129,7 @@ async fn workspace_lifecycle_with_created_dependents() {
     let list = ops
         .workspace_list(WorkspaceList {
             resource_group: Some("rg".into()),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -173,6 +174,7 @@ async fn workspace_lifecycle_with_created_dependents() {
     let remaining = ops
         .workspace_list(WorkspaceList {
             resource_group: Some("rg".into()),
+            ..Default::default()
         })
         .await
         .unwrap();

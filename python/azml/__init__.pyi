@@ -85,8 +85,17 @@ class Workspaces:
         tags: Optional[Dict[str, str]] = None,
         exist_ok: bool = False,
         create_resource_group: bool = False,
+        sku: Optional[str] = None,
+        v1_legacy_mode: bool = False,
+        primary_user_assigned_identity: Optional[str] = None,
+        keep_dependents_on_failure: bool = False,
     ) -> _Json: ...
-    def list(self, resource_group: Optional[str] = None) -> List[_Json]: ...
+    def list(
+        self,
+        resource_group: Optional[str] = None,
+        *,
+        subscription_ids: Optional[List[str]] = None,
+    ) -> List[_Json]: ...
     def show(self, name: str, *, resource_group: str) -> _Json: ...
     def update(
         self,
@@ -98,6 +107,8 @@ class Workspaces:
         tags: Optional[Dict[str, str]] = None,
         image_build_compute: Optional[str] = None,
         allow_public_access: Optional[bool] = None,
+        primary_user_assigned_identity: Optional[str] = None,
+        v1_legacy_mode: Optional[bool] = None,
     ) -> _Json: ...
     def delete(
         self,
@@ -137,8 +148,17 @@ class AsyncWorkspaces:
         tags: Optional[Dict[str, str]] = None,
         exist_ok: bool = False,
         create_resource_group: bool = False,
+        sku: Optional[str] = None,
+        v1_legacy_mode: bool = False,
+        primary_user_assigned_identity: Optional[str] = None,
+        keep_dependents_on_failure: bool = False,
     ) -> _Json: ...
-    async def list(self, resource_group: Optional[str] = None) -> List[_Json]: ...
+    async def list(
+        self,
+        resource_group: Optional[str] = None,
+        *,
+        subscription_ids: Optional[List[str]] = None,
+    ) -> List[_Json]: ...
     async def show(self, name: str, *, resource_group: str) -> _Json: ...
     async def update(
         self,
@@ -150,6 +170,8 @@ class AsyncWorkspaces:
         tags: Optional[Dict[str, str]] = None,
         image_build_compute: Optional[str] = None,
         allow_public_access: Optional[bool] = None,
+        primary_user_assigned_identity: Optional[str] = None,
+        v1_legacy_mode: Optional[bool] = None,
     ) -> _Json: ...
     async def delete(
         self,

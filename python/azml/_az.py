@@ -123,6 +123,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-t", "--tags", nargs="*")
     p.add_argument("--exist-ok", action="store_true")
     p.add_argument("-y", "--yes", dest="create_resource_group", action="store_true")
+    p.add_argument("--sku")
+    p.add_argument("--primary-user-assigned-identity")
+    # az's three-state flag: alone means true, or an explicit true/false.
+    p.add_argument("-v", "--v1-legacy-mode", type=_bool, nargs="?", const=True, default=None)
     for verb in ("show", "sync-keys", "list-keys", "diagnose"):
         named(verb)
     p = leaf(ws, "list")
@@ -133,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--tags", nargs="*")
     p.add_argument("--image-build-compute")
     p.add_argument("--allow-public-access", type=_bool)
+    p.add_argument("--primary-user-assigned-identity")
+    p.add_argument("-v", "--v1-legacy-mode", type=_bool, nargs="?", const=True, default=None)
     p = named("share")
     p.add_argument("--user", required=True)
     p.add_argument("--role", required=True)
@@ -244,14 +250,18 @@ def _command(a: argparse.Namespace) -> Command:
                 cmk_keyvault=a.cmk_keyvault, resource_cmk_uri=a.resource_cmk_uri,
                 hbi_workspace=a.hbi_workspace, friendly_name=a.friendly_name,
                 description=a.description, tags=tags, exist_ok=a.exist_ok,
-                create_resource_group=a.create_resource_group))  # fmt: skip
+                create_resource_group=a.create_resource_group, sku=a.sku,
+                v1_legacy_mode=bool(a.v1_legacy_mode),
+                primary_user_assigned_identity=a.primary_user_assigned_identity))  # fmt: skip
         if verb == "update":
             tags = _tags(a.tags)
             return make(key, lambda c: c.workspaces.update(
                 a.name, resource_group=rg, friendly_name=a.friendly_name,
                 description=a.description, tags=tags,
                 image_build_compute=a.image_build_compute,
-                allow_public_access=a.allow_public_access))  # fmt: skip
+                allow_public_access=a.allow_public_access,
+                primary_user_assigned_identity=a.primary_user_assigned_identity,
+                v1_legacy_mode=a.v1_legacy_mode))  # fmt: skip
         if verb == "share":
             return make(key, lambda c: c.workspaces.share(
                 a.name, resource_group=rg, user=a.user, role=a.role))  # fmt: skip

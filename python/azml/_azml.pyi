@@ -1,6 +1,6 @@
 import asyncio
 import os
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Union
 
 from typing_extensions import TypeAlias
 
@@ -70,11 +70,14 @@ class Emulator:
         page_size: int = 100,
         time_scale: float = 1.0,
         state: Optional[_Path] = None,
+        extra_subscriptions: Optional[List[str]] = None,
     ) -> Emulator: ...
     @property
     def url(self) -> str: ...
     @property
     def subscription_id(self) -> str: ...
+    @property
+    def extra_subscriptions(self) -> List[str]: ...
     @property
     def tenant_id(self) -> str: ...
     @property

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import inspect
 import os
-from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from . import _azml
 from .errors import ValidationError
@@ -42,7 +42,8 @@ _Request = Tuple[str, Dict[str, Any]]
 
 _FLAGS = frozenset({
     "no_wait", "pe_auto_approval", "hbi_workspace", "exist_ok", "create_resource_group",
-    "all_resources", "permanently_delete", "allow_public_access",
+    "all_resources", "permanently_delete", "allow_public_access", "v1_legacy_mode",
+    "keep_dependents_on_failure",
 })  # fmt: skip
 
 
@@ -60,6 +61,25 @@ def _request(op: str, **kwargs: Any) -> _Request:
             ):
                 raise ValidationError("tags must be a dict of str to str")
             params[key] = dict(value)
+        if key == "subscription_ids":
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValidationError(
+                    f"subscription_ids must be a list of subscription id strings, not {value!r}"
+                )
+            params[key] = list(value)
+    return op, params
+
+
+def _build(
+    build: Callable[..., _Request], self: Any, args: Tuple[Any, ...], kwargs: Dict[str, Any]
+) -> _Request:
+    # Properties fixed at creation are not parameters of `update`; passed anyway, they go to
+    # the core, which refuses them with a ValidationError that says what to do instead
+    # (rather than Python's TypeError), before any request.
+    fixed = getattr(build, "_refused", ())
+    refused = {k: kwargs.pop(k) for k in fixed if k in kwargs}
+    op, params = build(self, *args, **kwargs)
+    params.update(refused)
     return op, params
 
 
@@ -71,7 +91,7 @@ def _public_signature(build: Callable[..., _Request]) -> inspect.Signature:
 def _sync(build: Callable[..., _Request]) -> Callable[..., Any]:
     @functools.wraps(build)
     def method(self: _Namespace, *args: Any, **kwargs: Any) -> Any:
-        op, params = build(self, *args, **kwargs)
+        op, params = _build(build, self, args, kwargs)
         return self._core.call(op, params)
 
     method.__signature__ = _public_signature(build)  # type: ignore[attr-defined]
@@ -81,7 +101,7 @@ def _sync(build: Callable[..., _Request]) -> Callable[..., Any]:
 def _async(build: Callable[..., _Request]) -> Callable[..., Any]:
     @functools.wraps(build)
     async def method(self: _Namespace, *args: Any, **kwargs: Any) -> Any:
-        op, params = build(self, *args, **kwargs)
+        op, params = _build(build, self, args, kwargs)
         future = asyncio.get_running_loop().create_future()
         return await self._core.call_async(op, params, future)
 
@@ -161,9 +181,18 @@ class _Workspaces:
         tags: Optional[Dict[str, str]] = None,
         exist_ok: bool = False,
         create_resource_group: bool = False,
+        sku: Optional[str] = None,
+        v1_legacy_mode: bool = False,
+        primary_user_assigned_identity: Optional[str] = None,
+        keep_dependents_on_failure: bool = False,
     ) -> _Request:
         """Create a workspace, and the storage account, Key Vault and Application Insights
-        not given by id; returns the workspace dict (in the client's output format)."""
+        not given by id; returns the workspace dict (in the client's output format).
+
+        `sku`: "basic" (the default and only edition left). `primary_user_assigned_identity`:
+        the ARM id of an existing user-assigned identity, attached beside the system one and
+        made primary. If the workspace cannot be created, the dependents this call created
+        are removed, or kept with `keep_dependents_on_failure=True`; the error says which."""
         return _request(
             "workspace.create", name=name, resource_group=resource_group, location=location,
             storage_account=storage_account, keyvault=keyvault,
@@ -173,12 +202,24 @@ class _Workspaces:
             pe_subnet_name=pe_subnet_name, cmk_keyvault=cmk_keyvault,
             resource_cmk_uri=resource_cmk_uri, hbi_workspace=hbi_workspace,
             friendly_name=friendly_name, description=description, tags=tags,
-            exist_ok=exist_ok, create_resource_group=create_resource_group,
+            exist_ok=exist_ok, create_resource_group=create_resource_group, sku=sku,
+            v1_legacy_mode=v1_legacy_mode,
+            primary_user_assigned_identity=primary_user_assigned_identity,
+            keep_dependents_on_failure=keep_dependents_on_failure,
         )  # fmt: skip
 
-    def list(self, resource_group: Optional[str] = None) -> _Request:
-        """`[{resourceGroup, subscriptionId, workspaceName}]` of the subscription or group."""
-        return _request("workspace.list", resource_group=resource_group)
+    def list(
+        self,
+        resource_group: Optional[str] = None,
+        *,
+        subscription_ids: Optional[List[str]] = None,
+    ) -> _Request:
+        """`[{resourceGroup, subscriptionId, workspaceName}]` of the subscription or group.
+        `subscription_ids`: list these subscriptions (concurrently, every page of each)
+        instead of the client's; the result keeps their order."""
+        return _request(
+            "workspace.list", resource_group=resource_group, subscription_ids=subscription_ids
+        )
 
     def show(self, name: str, *, resource_group: str) -> _Request:
         """The workspace dict."""
@@ -194,14 +235,25 @@ class _Workspaces:
         tags: Optional[Dict[str, str]] = None,
         image_build_compute: Optional[str] = None,
         allow_public_access: Optional[bool] = None,
+        primary_user_assigned_identity: Optional[str] = None,
+        v1_legacy_mode: Optional[bool] = None,
     ) -> _Request:
         """Change what is given (tags: the whole map; omitted: kept); returns the workspace
-        dict after the update."""
+        dict after the update. `primary_user_assigned_identity` is attached if it is not yet.
+        Properties fixed at creation (location, storage_account, keyvault, hbi_workspace,
+        cmk_keyvault) raise a ValidationError."""
         return _request(
             "workspace.update", name=name, resource_group=resource_group,
             friendly_name=friendly_name, description=description, tags=tags,
             image_build_compute=image_build_compute, allow_public_access=allow_public_access,
+            primary_user_assigned_identity=primary_user_assigned_identity,
+            v1_legacy_mode=v1_legacy_mode,
         )  # fmt: skip
+
+    update._refused = (  # type: ignore[attr-defined]
+        "location", "storage_account", "keyvault", "hbi_workspace", "cmk_keyvault",
+        "allow_public_access_when_behind_vnet",
+    )  # fmt: skip
 
     def delete(
         self,

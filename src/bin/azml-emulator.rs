@@ -12,7 +12,7 @@ use _azml::emulator::{Emulator, EmulatorConfig, FaultRule, Latency, ThrottleConf
 
 const USAGE: &str = "usage: azml-emulator [--port 8443] [--host 127.0.0.1] [--tls] \
 [--latency instant|fast|realistic] [--time-scale F] [--page-size N] [--state PATH] \
-[--throttle on|off|scale=F] [--fault SPEC]...
+[--throttle on|off|scale=F] [--fault SPEC]... [--extra-subscription ID]...
 
   --fault SPEC   a JSON rule, or key=value pairs separated by ';':
                  method=PUT;path=REGEX;prefix=/subscriptions;every=N;rate=F;seed=N;count=N
@@ -83,6 +83,8 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
             }
             "--throttle" => config.throttling = Some(value()?.parse::<ThrottleConfig>()?),
             "--fault" => config.faults.push(FaultRule::parse_spec(&value()?)?),
+            // Served besides the main subscription, with their own resources.
+            "--extra-subscription" => config.extra_subscriptions.push(value()?),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
@@ -218,6 +220,8 @@ mod tests {
         assert_eq!(c.state_file.unwrap().to_str(), Some("/tmp/s.json"));
         let c = parse_args(&args("--state /tmp/t.json")).unwrap();
         assert_eq!(c.state_file.unwrap().to_str(), Some("/tmp/t.json"));
+        let c = parse_args(&args("--extra-subscription a --extra-subscription b")).unwrap();
+        assert_eq!(c.extra_subscriptions, ["a", "b"]);
         assert!(
             !parse_args(&args("--throttle off"))
                 .unwrap()

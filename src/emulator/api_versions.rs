@@ -13,6 +13,7 @@ pub(crate) enum Family {
     AppInsights,
     Authorization,
     ContainerRegistry,
+    ManagedIdentity,
 }
 
 const RESOURCES: &[&str] = &[
@@ -208,6 +209,17 @@ const CONTAINER_REGISTRY: &[&str] = &[
     "2025-05-01-preview",
 ];
 
+const MANAGED_IDENTITY: &[&str] = &[
+    "2015-08-31-preview",
+    "2018-11-30",
+    "2021-09-30-preview",
+    "2022-01-31-preview",
+    "2023-01-31",
+    "2023-07-31-preview",
+    "2024-11-30",
+    "2025-01-31-preview",
+];
+
 impl Family {
     pub(crate) fn versions(self) -> &'static [&'static str] {
         match self {
@@ -219,6 +231,7 @@ impl Family {
             Family::AppInsights => APP_INSIGHTS,
             Family::Authorization => AUTHORIZATION,
             Family::ContainerRegistry => CONTAINER_REGISTRY,
+            Family::ManagedIdentity => MANAGED_IDENTITY,
         }
     }
     pub(crate) fn accepts(self, version: &str) -> bool {

@@ -86,6 +86,9 @@ pub struct EmulatorConfig {
     pub throttling: Option<ThrottleConfig>,
     /// Fault rules in force from the start (more can be added at run time).
     pub faults: Vec<FaultRule>,
+    /// More subscriptions of the same tenant, each with its own resources (in memory only:
+    /// `state_file` keeps the main subscription's). Empty by default.
+    pub extra_subscriptions: Vec<String>,
 }
 
 // Written by hand so that the client secret never reaches a log through `{:?}`.
@@ -104,6 +107,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("state_file", &self.state_file)
             .field("throttling", &self.throttling)
             .field("faults", &self.faults)
+            .field("extra_subscriptions", &self.extra_subscriptions)
             .finish()
     }
 }
@@ -133,6 +137,7 @@ impl Default for EmulatorConfig {
             state_file: None,
             throttling: None,
             faults: Vec::new(),
+            extra_subscriptions: Vec::new(),
         }
     }
 }
@@ -210,6 +215,10 @@ impl Emulator {
     }
     pub fn subscription_id(&self) -> &str {
         &self.ctx.cfg.subscription_id
+    }
+    /// The subscriptions served besides `subscription_id` (`EmulatorConfig::extra_subscriptions`).
+    pub fn extra_subscriptions(&self) -> &[String] {
+        &self.ctx.cfg.extra_subscriptions
     }
     pub fn tenant_id(&self) -> &str {
         &self.ctx.cfg.tenant_id

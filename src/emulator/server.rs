@@ -39,7 +39,8 @@ pub(crate) struct Ctx {
     /// `http(s)://host:port`, no trailing `/`.
     pub url: String,
     pub signer: Signer,
-    pub clock: Clock,
+    /// Shared with the extra subscriptions' contexts: one time for the whole emulator.
+    pub clock: Arc<Clock>,
     /// Object id of the default service principal (the `oid` claim of its tokens).
     pub principal_oid: String,
     store: Mutex<Store>,
@@ -51,6 +52,9 @@ pub(crate) struct Ctx {
     /// Service principals besides the configured one.
     pub principals: Mutex<Vec<ServicePrincipal>>,
     started: Instant,
+    /// One context per extra subscription: same tenant, principal, token key and clock, its
+    /// own resources and throttling buckets (ARM throttles per subscription).
+    extra: Vec<Ctx>,
 }
 
 impl Ctx {
@@ -69,12 +73,56 @@ impl Ctx {
                 .add(rule.clone())
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
+        let signer = Signer::random();
+        let clock = Arc::new(Clock::default());
+        let mut extra = Vec::new();
+        for sub in &cfg.extra_subscriptions {
+            if uuid::Uuid::try_parse(sub).is_err() || sub.len() != 36 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("extra subscription '{sub}' is not a GUID"),
+                ));
+            }
+            if sub.eq_ignore_ascii_case(&cfg.subscription_id)
+                || extra
+                    .iter()
+                    .any(|c: &Ctx| c.cfg.subscription_id.eq_ignore_ascii_case(sub))
+            {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("subscription '{sub}' is given twice"),
+                ));
+            }
+            let mut own = Store::with_default_user();
+            own.principal_oid = store.principal_oid.clone();
+            extra.push(Ctx {
+                principal_oid: store.principal_oid.clone(),
+                cfg: EmulatorConfig {
+                    subscription_id: sub.clone(),
+                    state_file: None,
+                    faults: Vec::new(),
+                    extra_subscriptions: Vec::new(),
+                    ..cfg.clone()
+                },
+                url: url.clone(),
+                signer: signer.clone(),
+                clock: clock.clone(),
+                store: Mutex::new(own),
+                throttle_cfg,
+                buckets: Mutex::new(Buckets::default()),
+                faults: Faults::default(),
+                journal: Journal::default(),
+                principals: Mutex::new(Vec::new()),
+                started: Instant::now(),
+                extra: Vec::new(),
+            });
+        }
         let ctx = Ctx {
             principal_oid: store.principal_oid.clone(),
             cfg,
             url,
-            signer: Signer::random(),
-            clock: Clock::default(),
+            signer,
+            clock,
             store: Mutex::new(store),
             throttle_cfg,
             buckets: Mutex::new(Buckets::default()),
@@ -82,9 +130,18 @@ impl Ctx {
             journal: Journal::default(),
             principals: Mutex::new(Vec::new()),
             started: Instant::now(),
+            extra,
         };
         ctx.persist();
         Ok(ctx)
+    }
+
+    /// The context that serves subscription `sub`: this one, or an extra one.
+    fn for_subscription(&self, sub: &str) -> &Ctx {
+        self.extra
+            .iter()
+            .find(|c| c.cfg.subscription_id.eq_ignore_ascii_case(sub))
+            .unwrap_or(self)
     }
 
     /// Saves the state when a state file is configured and something changed.
@@ -311,6 +368,9 @@ async fn handle(
 fn dispatch(ctx: &Ctx, req: &Req) -> (Resp, Option<String>) {
     let first = req.segs.first().map(|s| s.to_ascii_lowercase());
     match first.as_deref() {
+        // `/subscriptions/{extra}/…` is served by that subscription's context; faults and the
+        // journal (applied by the caller) stay the emulator's.
+        Some("subscriptions") if req.segs.len() > 1 => arm(ctx.for_subscription(&req.segs[1]), req),
         Some("subscriptions") | Some("tenants") | Some("providers") => arm(ctx, req),
         Some("v1.0") => (graph::route(ctx, req), None),
         Some("metadata") => {

@@ -92,6 +92,8 @@ pub(crate) struct Store {
     pub components: IndexMap<String, Tracked>,
     /// Key: lower-cased registry name (names are global).
     pub registries: IndexMap<String, Tracked>,
+    /// User-assigned managed identities; key: `rg/name`, lower-cased.
+    pub identities: IndexMap<String, Tracked>,
     /// Key: `rg/name`, lower-cased.
     pub workspaces: IndexMap<String, Workspace>,
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
@@ -245,6 +247,7 @@ impl Store {
         self.storage.retain(|_, r| r.rg != rg);
         self.components.retain(|_, r| r.rg != rg);
         self.registries.retain(|_, r| r.rg != rg);
+        self.identities.retain(|_, r| r.rg != rg);
         self.workspaces.retain(|_, w| w.rg != rg);
         self.deleted_workspaces.retain(|_, w| w.rg != rg);
         self.role_assignments.retain(|_, a| {

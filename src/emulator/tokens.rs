@@ -39,6 +39,8 @@ pub(crate) enum TokenError {
     },
 }
 
+/// Cloned only to give the emulator's extra subscriptions the same key.
+#[derive(Clone)]
 pub(crate) struct Signer {
     key: Vec<u8>,
 }

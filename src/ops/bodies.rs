@@ -20,7 +20,7 @@ pub fn dependent_name(workspace: &str, kind: Kind, random_hex: &str) -> String {
         Kind::KeyVault => "keyvault",
         Kind::AppInsights => "insights",
         Kind::ContainerRegistry => "registry",
-        Kind::Workspace | Kind::VirtualNetwork => "",
+        Kind::Workspace | Kind::VirtualNetwork | Kind::UserAssignedIdentity => "",
     };
     // A vault name must start with a letter; the v1 CLI produced an invalid one for a
     // workspace named "1…". Starting with the type word keeps it valid and recognisable.
@@ -99,7 +99,8 @@ pub struct Links {
     pub container_registry: Option<String>,
 }
 
-pub fn workspace(p: &WorkspaceCreate, location: &str, links: &Links) -> Value {
+/// `sku`: ARM's spelling (`validate::sku`).
+pub fn workspace(p: &WorkspaceCreate, location: &str, links: &Links, sku: &str) -> Value {
     let mut props = Map::new();
     props.insert(
         "friendlyName".into(),
@@ -130,10 +131,28 @@ pub fn workspace(p: &WorkspaceCreate, location: &str, links: &Links) -> Value {
             }),
         );
     }
+    if p.v1_legacy_mode {
+        props.insert("v1LegacyMode".into(), Value::Bool(true));
+    }
+    let identity = match &p.primary_user_assigned_identity {
+        // The system identity stays (the service grants it the vault); the user one is
+        // attached and made primary.
+        Some(uai) => {
+            props.insert(
+                "primaryUserAssignedIdentity".into(),
+                Value::String(uai.clone()),
+            );
+            json!({
+                "type": "SystemAssigned,UserAssigned",
+                "userAssignedIdentities": {uai.as_str(): {}}
+            })
+        }
+        None => json!({"type": "SystemAssigned"}),
+    };
     let mut body = Map::new();
     body.insert("location".into(), Value::String(location.into()));
-    body.insert("identity".into(), json!({"type": "SystemAssigned"}));
-    body.insert("sku".into(), json!({"name": "Basic", "tier": "Basic"}));
+    body.insert("identity".into(), identity);
+    body.insert("sku".into(), json!({"name": sku, "tier": sku}));
     if let Some(t) = &p.tags {
         body.insert("tags".into(), Value::Object(t.clone()));
     }
@@ -159,6 +178,15 @@ pub fn workspace_patch(p: &WorkspaceUpdate) -> Option<Value> {
         let v = if allow { "Enabled" } else { "Disabled" };
         props.insert("publicNetworkAccess".into(), Value::String(v.into()));
     }
+    if let Some(v1) = p.v1_legacy_mode {
+        props.insert("v1LegacyMode".into(), Value::Bool(v1));
+    }
+    if let Some(uai) = &p.primary_user_assigned_identity {
+        props.insert(
+            "primaryUserAssignedIdentity".into(),
+            Value::String(uai.clone()),
+        );
+    }
     let mut body = Map::new();
     if let Some(t) = &p.tags {
         body.insert("tags".into(), Value::Object(t.clone()));
@@ -171,6 +199,39 @@ pub fn workspace_patch(p: &WorkspaceUpdate) -> Option<Value> {
     } else {
         Some(Value::Object(body))
     }
+}
+
+/// The workspace's identity with user-assigned identity `uai` attached (kept if it already
+/// is, compared case-insensitively), the others and the system identity kept as they are.
+pub fn identity_with(current: &Value, uai: &str) -> Value {
+    let ty = current
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("None");
+    let norm: String = ty
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let system = norm.split(',').any(|t| t == "systemassigned");
+    let mut ids = Map::new();
+    if let Some(existing) = current
+        .get("userAssignedIdentities")
+        .and_then(Value::as_object)
+    {
+        for id in existing.keys() {
+            ids.insert(id.clone(), json!({}));
+        }
+    }
+    if !ids.keys().any(|k| k.eq_ignore_ascii_case(uai)) {
+        ids.insert(uai.to_string(), json!({}));
+    }
+    let new_type = if system {
+        "SystemAssigned,UserAssigned"
+    } else {
+        "UserAssigned"
+    };
+    json!({"type": new_type, "userAssignedIdentities": ids})
 }
 
 /// A private endpoint to the workspace; manual approval (status Pending) unless
@@ -260,7 +321,7 @@ mod tests {
             application_insights: "/ai".into(),
             container_registry: None,
         };
-        let b = workspace(&p, "eastus", &links);
+        let b = workspace(&p, "eastus", &links, "Basic");
         assert_eq!(b["location"], "eastus");
         assert_eq!(b["identity"], json!({"type": "SystemAssigned"}));
         assert_eq!(b["sku"], json!({"name": "Basic", "tier": "Basic"}));

@@ -77,15 +77,42 @@ pub async fn group_delete<A: ArmApi>(arm: &A, sub: &str, p: GroupDelete) -> Resu
 }
 
 pub async fn workspace_list<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceList) -> Result<Vec<Value>> {
-    subscription(sub)?;
-    let path = match &p.resource_group {
-        Some(g) => {
-            validate::group_name(g)?;
-            ids::resources_path(sub, g, Kind::Workspace)
+    if let Some(g) = &p.resource_group {
+        validate::group_name(g)?;
+    }
+    let subs: Vec<String> = match &p.subscription_ids {
+        None => {
+            subscription(sub)?;
+            vec![sub.to_string()]
         }
-        None => ids::subscription_workspaces_path(sub),
+        Some(given) => validate::subscription_ids(given)?,
     };
-    arm.list(&path, api_versions::WORKSPACES).await
+    let path_for = |s: &str| match &p.resource_group {
+        Some(g) => ids::resources_path(s, g, Kind::Workspace),
+        None => ids::subscription_workspaces_path(s),
+    };
+    // Concurrently, every page of each; joined in the order the subscriptions were given.
+    let results = join_all(subs.iter().map(|s| {
+        let path = path_for(s);
+        async move { (s, arm.list(&path, api_versions::WORKSPACES).await) }
+    }))
+    .await;
+    let several = subs.len() > 1;
+    let mut all = Vec::new();
+    for (s, r) in results {
+        match r {
+            Ok(items) => all.extend(items),
+            Err(e) if several => {
+                let m = format!(
+                    "listing the workspaces of subscription '{s}': {}",
+                    e.message
+                );
+                return Err(with_message(e, m));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(all)
 }
 
 pub async fn workspace_show<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<Value> {
@@ -102,11 +129,32 @@ pub async fn workspace_update<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceUpdate)
     subscription(sub)?;
     validate::workspace_update(&p)?;
     let path = ids::workspace_path(sub, &p.resource_group, &p.name);
-    match bodies::workspace_patch(&p) {
-        Some(body) => arm.patch(&path, api_versions::WORKSPACES, &body).await,
+    let Some(mut body) = bodies::workspace_patch(&p) else {
         // Nothing to change: what is there now, without a write.
-        None => arm.get(&path, api_versions::WORKSPACES).await,
+        return arm.get(&path, api_versions::WORKSPACES).await;
+    };
+    if let Some(uai) = &p.primary_user_assigned_identity {
+        // The primary identity must be attached: read what is attached now, and check the
+        // identity exists, before writing.
+        let uai_path = ArmId::parse(uai).map_err(Error::validation)?.path();
+        let (current, found) = futures::join!(
+            arm.get(&path, api_versions::WORKSPACES),
+            arm.get(&uai_path, ids::MANAGED_IDENTITIES)
+        );
+        let current = current?;
+        if let Err(e) = found {
+            if not_found(&e) {
+                let m = format!(
+                    "primary_user_assigned_identity '{uai}' not found; nothing was changed: create the identity first or fix the id"
+                );
+                return Err(with_message(e, m));
+            }
+            return Err(e);
+        }
+        let identity = current.get("identity").cloned().unwrap_or(Value::Null);
+        body["identity"] = bodies::identity_with(&identity, uai);
     }
+    arm.patch(&path, api_versions::WORKSPACES, &body).await
 }
 
 /// A dependent this call created, for the rollback.
@@ -123,10 +171,18 @@ impl Created {
     }
 }
 
-/// Delete what this call created, concurrently, best effort; says what happened.
-async fn roll_back<A: ArmApi>(arm: &A, created: &[Created]) -> String {
+/// Delete what this call created, concurrently, best effort; says what happened. With
+/// `keep`, deletes nothing and says what was kept.
+async fn roll_back<A: ArmApi>(arm: &A, created: &[Created], keep: bool) -> String {
     if created.is_empty() {
-        return "nothing had been created".into();
+        return "no dependent had been created by this call".into();
+    }
+    if keep {
+        let kept: Vec<String> = created.iter().map(Created::describe).collect();
+        return format!(
+            "kept the dependents this call had created (keep_dependents_on_failure=True): {}",
+            kept.join(", ")
+        );
     }
     let results = join_all(
         created
@@ -145,7 +201,7 @@ async fn roll_back<A: ArmApi>(arm: &A, created: &[Created]) -> String {
     let mut out = String::new();
     if !removed.is_empty() {
         out.push_str(&format!(
-            "removed the dependents this call had created: {}",
+            "removed the dependents this call had created: {} (keep_dependents_on_failure=True keeps them)",
             removed.join(", ")
         ));
     }
@@ -320,6 +376,12 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         Kind::KeyVault,
         &p.cmk_keyvault,
     );
+    add_check(
+        "primary_user_assigned_identity",
+        &given.primary_user_assigned_identity,
+        Kind::UserAssignedIdentity,
+        &p.primary_user_assigned_identity,
+    );
     let pe = p.pe_name.as_ref().map(|pe_name| {
         let pe_rg = p
             .pe_resource_group
@@ -419,7 +481,7 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         }
     }
     if let Some((failed, e)) = first_error {
-        let cleanup = roll_back(arm, &created).await;
+        let cleanup = roll_back(arm, &created, p.keep_dependents_on_failure).await;
         let m = format!(
             "creating {} for workspace '{}' failed: {}; {cleanup}{kept_group}",
             failed.describe(),
@@ -445,11 +507,11 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
     };
 
     // 6. The workspace; undo the dependents if it cannot be made.
-    let body = bodies::workspace(&p, &location, &links);
+    let body = bodies::workspace(&p, &location, &links, given.sku);
     let ws = match arm.put(&ws_path, api_versions::WORKSPACES, &body).await {
         Ok(ws) => ws,
         Err(e) => {
-            let cleanup = roll_back(arm, &created).await;
+            let cleanup = roll_back(arm, &created, p.keep_dependents_on_failure).await;
             let m = format!(
                 "creating workspace '{}' failed: {}; {cleanup}{kept_group}",
                 p.name, e.message

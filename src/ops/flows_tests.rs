@@ -143,6 +143,9 @@ impl ArmApi for FakeArm {
         if let Some(tags) = body.get("tags") {
             current["tags"] = tags.clone();
         }
+        if let Some(identity) = body.get("identity") {
+            current["identity"] = identity.clone();
+        }
         if let Some(props) = body.get("properties").and_then(Value::as_object) {
             for (k, v) in props {
                 current["properties"][k] = v.clone();
@@ -596,6 +599,7 @@ async fn invalid_input_sends_no_request() {
         SUB,
         WorkspaceList {
             resource_group: Some("rg.".into()),
+            ..Default::default()
         },
     )
     .await
@@ -771,6 +775,7 @@ async fn list_by_group_and_subscription() {
         SUB,
         WorkspaceList {
             resource_group: Some("rg".into()),
+            ..Default::default()
         },
     )
     .await
@@ -794,4 +799,318 @@ async fn list_by_group_and_subscription() {
     .await
     .unwrap();
     assert_eq!(shown["id"], WS);
+}
+
+const UAI: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/uai1";
+
+#[tokio::test]
+async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
+    let arm = FakeArm::with_group();
+    arm.fail("PUT", "/workspaces/ws1", ErrorKind::Http);
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            keep_dependents_on_failure: true,
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("Injected"));
+    assert!(
+        err.message.contains(
+            "kept the dependents this call had created (keep_dependents_on_failure=True): "
+        ),
+        "{}",
+        err.message
+    );
+    for word in [
+        "storage account 'ws1storage",
+        "key vault 'ws1keyvault",
+        "application insights 'ws1insights",
+    ] {
+        assert!(err.message.contains(word), "{word}: {}", err.message);
+    }
+    assert!(!arm.writes().iter().any(|w| w.starts_with("DELETE")));
+    assert_eq!(puts_of(&arm.calls(), "storageAccounts").len(), 1);
+    let kept = puts_of(&arm.calls(), "storageAccounts")[0]
+        .trim_start_matches("PUT ")
+        .to_string();
+    assert!(arm.has(&kept));
+
+    // The default removes them, and the message says how to keep them.
+    let arm = FakeArm::with_group();
+    arm.fail("PUT", "/workspaces/ws1", ErrorKind::Http);
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert!(err
+        .message
+        .contains("keep_dependents_on_failure=True keeps them"));
+    assert_eq!(
+        arm.writes()
+            .iter()
+            .filter(|w| w.starts_with("DELETE"))
+            .count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn primary_identity_sku_and_v1_legacy_mode_go_into_the_body() {
+    let arm = FakeArm::with_group();
+    arm.seed(UAI, json!({"id": UAI}));
+    let ws = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            primary_user_assigned_identity: Some(UAI.into()),
+            sku: Some("BASIC".into()),
+            v1_legacy_mode: true,
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ws["identity"],
+        json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {UAI: {}}})
+    );
+    assert_eq!(ws["properties"]["primaryUserAssignedIdentity"], UAI);
+    assert_eq!(ws["properties"]["v1LegacyMode"], true);
+    assert_eq!(ws["sku"], json!({"name": "Basic", "tier": "Basic"}));
+}
+
+#[tokio::test]
+async fn a_missing_primary_identity_creates_nothing() {
+    let arm = FakeArm::with_group();
+    let err = flows::workspace_create(
+        &arm,
+        SUB,
+        WorkspaceCreate {
+            primary_user_assigned_identity: Some(UAI.into()),
+            ..create("ws1")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(
+        err.message
+            .starts_with(&format!("primary_user_assigned_identity '{UAI}' not found")),
+        "{}",
+        err.message
+    );
+    assert!(arm.writes().is_empty());
+}
+
+#[tokio::test]
+async fn bad_sku_and_identity_ids_are_refused_before_any_request() {
+    let arm = FakeArm::with_group();
+    for (p, needle) in [
+        (
+            WorkspaceCreate {
+                sku: Some("enterprise".into()),
+                ..create("ws1")
+            },
+            "Enterprise edition was retired",
+        ),
+        (
+            WorkspaceCreate {
+                sku: Some("premium".into()),
+                ..create("ws1")
+            },
+            "use 'basic'",
+        ),
+        (
+            WorkspaceCreate {
+                primary_user_assigned_identity: Some(SA.into()),
+                ..create("ws1")
+            },
+            "must be the id of a user-assigned identity",
+        ),
+    ] {
+        let err = flows::workspace_create(&arm, SUB, p).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert!(err.message.contains(needle), "{needle}: {}", err.message);
+    }
+    assert!(arm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn update_attaches_the_primary_identity_and_keeps_the_others() {
+    let arm = FakeArm::with_group();
+    let other = UAI.replace("uai1", "other");
+    arm.seed(UAI, json!({"id": UAI}));
+    arm.seed(
+        WS,
+        json!({"id": WS, "tags": {"a": "b"}, "properties": {"friendlyName": "f"},
+               "identity": {"type": "SystemAssigned,UserAssigned",
+                            "userAssignedIdentities": {other.clone(): {"principalId": "p"}}}}),
+    );
+    let ws = flows::workspace_update(
+        &arm,
+        SUB,
+        WorkspaceUpdate {
+            name: "ws1".into(),
+            resource_group: "rg".into(),
+            primary_user_assigned_identity: Some(UAI.into()),
+            v1_legacy_mode: Some(false),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(ws["properties"]["primaryUserAssignedIdentity"], UAI);
+    assert_eq!(ws["properties"]["v1LegacyMode"], false);
+    assert_eq!(ws["properties"]["friendlyName"], "f");
+    assert_eq!(ws["tags"], json!({"a": "b"}));
+    assert_eq!(ws["identity"]["type"], "SystemAssigned,UserAssigned");
+    let ids = ws["identity"]["userAssignedIdentities"]
+        .as_object()
+        .unwrap();
+    assert!(ids.contains_key(UAI) && ids.contains_key(&other), "{ids:?}");
+
+    // A missing identity: nothing is written.
+    let before = arm.writes().len();
+    let err = flows::workspace_update(
+        &arm,
+        SUB,
+        WorkspaceUpdate {
+            name: "ws1".into(),
+            resource_group: "rg".into(),
+            primary_user_assigned_identity: Some(UAI.replace("uai1", "nope")),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(
+        err.message.contains("nothing was changed"),
+        "{}",
+        err.message
+    );
+    assert_eq!(arm.writes().len(), before);
+}
+
+#[tokio::test]
+async fn immutable_properties_are_refused_before_any_request() {
+    let arm = FakeArm::with_group();
+    let base = WorkspaceUpdate {
+        name: "ws1".into(),
+        resource_group: "rg".into(),
+        ..Default::default()
+    };
+    for (p, option) in [
+        (
+            WorkspaceUpdate {
+                location: Some(json!("westus")),
+                ..base.clone()
+            },
+            "location",
+        ),
+        (
+            WorkspaceUpdate {
+                storage_account: Some(json!(SA)),
+                ..base.clone()
+            },
+            "storage_account",
+        ),
+        (
+            WorkspaceUpdate {
+                keyvault: Some(json!("x")),
+                ..base.clone()
+            },
+            "keyvault",
+        ),
+        (
+            WorkspaceUpdate {
+                hbi_workspace: Some(json!(true)),
+                ..base.clone()
+            },
+            "hbi_workspace",
+        ),
+        (
+            WorkspaceUpdate {
+                cmk_keyvault: Some(json!("x")),
+                ..base.clone()
+            },
+            "cmk_keyvault",
+        ),
+    ] {
+        let err = flows::workspace_update(&arm, SUB, p).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+        assert!(
+            err.message
+                .starts_with(&format!("{option} cannot be changed by an update: ")),
+            "{}",
+            err.message
+        );
+    }
+    assert!(arm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn list_over_several_subscriptions_in_the_order_given() {
+    let arm = FakeArm::default();
+    let s1 = "11111111-1111-1111-1111-111111111111";
+    let s2 = "22222222-2222-2222-2222-222222222222";
+    for (s, names) in [(s1, ["b", "a"].as_slice()), (s2, ["c"].as_slice())] {
+        for n in names {
+            let id = format!(
+                "/subscriptions/{s}/providers/Microsoft.MachineLearningServices/workspaces/{n}"
+            );
+            arm.seed(&id, json!({"id": id, "name": n}));
+        }
+    }
+    let names = |v: Vec<Value>| -> Vec<String> {
+        v.iter()
+            .map(|w| w["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = flows::workspace_list(
+        &arm,
+        SUB,
+        WorkspaceList {
+            subscription_ids: Some(vec![s2.into(), s1.into(), s2.to_uppercase()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // s2 first, as given; the repeat (other case) listed once.
+    assert_eq!(names(all), ["c", "a", "b"]);
+    assert_eq!(arm.calls().len(), 2, "{:?}", arm.calls());
+    for bad in [vec![], vec!["not-a-guid".to_string()]] {
+        let err = flows::workspace_list(
+            &arm,
+            SUB,
+            WorkspaceList {
+                subscription_ids: Some(bad),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation);
+    }
+    assert_eq!(arm.calls().len(), 2);
+    // One failing subscription fails the list, naming it.
+    arm.fail("GET", s1, ErrorKind::Authorization);
+    let err = flows::workspace_list(
+        &arm,
+        SUB,
+        WorkspaceList {
+            subscription_ids: Some(vec![s2.into(), s1.into()]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Authorization);
+    assert!(err
+        .message
+        .starts_with(&format!("listing the workspaces of subscription '{s1}'")));
 }

@@ -12,6 +12,10 @@ pub const SUBSCRIPTIONS: &str = "2022-12-01";
 
 pub const ML_NAMESPACE: &str = "Microsoft.MachineLearningServices";
 
+/// `Microsoft.ManagedIdentity/userAssignedIdentities` (a workspace's primary identity).
+/// Belongs in `arm::api_versions`; kept here for the same reason as `SUBSCRIPTIONS`.
+pub const MANAGED_IDENTITIES: &str = "2023-01-31";
+
 /// The kinds of resource a workspace links to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -21,6 +25,7 @@ pub enum Kind {
     ContainerRegistry,
     Workspace,
     VirtualNetwork,
+    UserAssignedIdentity,
 }
 
 impl Kind {
@@ -32,6 +37,7 @@ impl Kind {
             Kind::ContainerRegistry => "Microsoft.ContainerRegistry",
             Kind::Workspace => ML_NAMESPACE,
             Kind::VirtualNetwork => "Microsoft.Network",
+            Kind::UserAssignedIdentity => "Microsoft.ManagedIdentity",
         }
     }
 
@@ -43,6 +49,7 @@ impl Kind {
             Kind::ContainerRegistry => "registries",
             Kind::Workspace => "workspaces",
             Kind::VirtualNetwork => "virtualNetworks",
+            Kind::UserAssignedIdentity => "userAssignedIdentities",
         }
     }
 
@@ -54,6 +61,7 @@ impl Kind {
             Kind::ContainerRegistry => api_versions::CONTAINER_REGISTRIES,
             Kind::Workspace => api_versions::WORKSPACES,
             Kind::VirtualNetwork => api_versions::NETWORK,
+            Kind::UserAssignedIdentity => MANAGED_IDENTITIES,
         }
     }
 
@@ -66,6 +74,7 @@ impl Kind {
             Kind::ContainerRegistry => "container registry",
             Kind::Workspace => "workspace",
             Kind::VirtualNetwork => "virtual network",
+            Kind::UserAssignedIdentity => "user-assigned identity",
         }
     }
 
@@ -84,6 +93,7 @@ impl Kind {
             Kind::ContainerRegistry,
             Kind::Workspace,
             Kind::VirtualNetwork,
+            Kind::UserAssignedIdentity,
         ]
         .into_iter()
         .find(|k| id.is_type(*k))

@@ -94,6 +94,20 @@ pub struct WorkspaceCreate {
     pub exist_ok: bool,
     #[serde(default)]
     pub create_resource_group: bool,
+    /// The workspace edition: `basic` (the only one left; `enterprise` was retired).
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// `properties.v1LegacyMode`: keep the v1 API surface (no v2 features).
+    #[serde(default)]
+    pub v1_legacy_mode: bool,
+    /// The ARM id of a user-assigned identity that becomes the workspace's primary identity
+    /// (beside its system-assigned one).
+    #[serde(default)]
+    pub primary_user_assigned_identity: Option<String>,
+    /// When the workspace cannot be created after this call created some of its dependents:
+    /// keep them (`true`) instead of removing them (the default).
+    #[serde(default)]
+    pub keep_dependents_on_failure: bool,
     /// The tenant of a key vault created for the workspace. `None`: the subscription's
     /// (`GET /subscriptions/{id}`). Unused when `keyvault` is given.
     #[serde(default)]
@@ -112,6 +126,10 @@ pub struct WorkspaceRef {
 pub struct WorkspaceList {
     #[serde(default)]
     pub resource_group: Option<String>,
+    /// List these subscriptions (concurrently) instead of the client's; results come in the
+    /// order given, each subscription's in ARM's order.
+    #[serde(default)]
+    pub subscription_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -130,6 +148,26 @@ pub struct WorkspaceUpdate {
     pub image_build_compute: Option<String>,
     #[serde(default)]
     pub allow_public_access: Option<bool>,
+    /// The ARM id of a user-assigned identity to make primary; it is attached to the
+    /// workspace if it is not already.
+    #[serde(default)]
+    pub primary_user_assigned_identity: Option<String>,
+    #[serde(default)]
+    pub v1_legacy_mode: Option<bool>,
+    /// Properties fixed at creation. Accepted only to be refused with a message that says
+    /// so, before any request (`validate::workspace_update`).
+    #[serde(default)]
+    pub location: Option<Value>,
+    #[serde(default)]
+    pub storage_account: Option<Value>,
+    #[serde(default)]
+    pub keyvault: Option<Value>,
+    #[serde(default)]
+    pub hbi_workspace: Option<Value>,
+    #[serde(default)]
+    pub cmk_keyvault: Option<Value>,
+    #[serde(default)]
+    pub allow_public_access_when_behind_vnet: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -223,7 +261,8 @@ impl Ops {
     pub async fn workspace_create(&self, p: WorkspaceCreate) -> Result<Value> {
         flows::workspace_create(&self.arm, &self.subscription_id, p).await
     }
-    /// `az ml workspace list [-g]` → every workspace's ARM body (all pages).
+    /// `az ml workspace list [-g]` → every workspace's ARM body (all pages), of the client's
+    /// subscription or, concurrently, of `p.subscription_ids` in their order.
     pub async fn workspace_list(&self, p: WorkspaceList) -> Result<Vec<Value>> {
         flows::workspace_list(&self.arm, &self.subscription_id, p).await
     }

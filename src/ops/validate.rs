@@ -148,9 +148,58 @@ pub fn workspace_ref(p: &WorkspaceRef) -> Result<()> {
     group_name(&p.resource_group)
 }
 
+/// The workspace edition as ARM spells it. `enterprise` was retired (its features went to
+/// Basic), so only `basic` is left; az's spelling is lower case, any case is accepted.
+pub fn sku(sku: &str) -> Result<&'static str> {
+    match sku.trim().to_ascii_lowercase().as_str() {
+        "basic" => Ok("Basic"),
+        "enterprise" => Err(Error::validation(format!(
+            "sku '{sku}': the Enterprise edition was retired and its features are part of Basic; use sku='basic' or leave sku out"
+        ))),
+        _ => Err(Error::validation(format!(
+            "sku '{sku}' is not a workspace edition: use 'basic' (the default)"
+        ))),
+    }
+}
+
+/// Properties fixed when a workspace is created, by their update option names, with what to
+/// do instead.
+const IMMUTABLE_ON_UPDATE: &[(&str, &str)] = &[
+    ("location", "a workspace cannot move: create a new one in the other region"),
+    ("storage_account", "the default storage account is fixed at creation: create a new workspace to use another one"),
+    ("keyvault", "the key vault is fixed at creation: create a new workspace to use another one"),
+    ("hbi_workspace", "high business impact can only be chosen at creation: create a new workspace with hbi_workspace=True"),
+    ("cmk_keyvault", "the customer-managed key's vault is fixed at creation (only the key, resource_cmk_uri, can rotate): create a new workspace to use another vault"),
+    ("allow_public_access_when_behind_vnet", "it is fixed at creation: use allow_public_access, which sets publicNetworkAccess, instead"),
+];
+
 pub fn workspace_update(p: &WorkspaceUpdate) -> Result<()> {
     workspace_name(&p.name)?;
     group_name(&p.resource_group)?;
+    let given = [
+        p.location.is_some(),
+        p.storage_account.is_some(),
+        p.keyvault.is_some(),
+        p.hbi_workspace.is_some(),
+        p.cmk_keyvault.is_some(),
+        p.allow_public_access_when_behind_vnet.is_some(),
+    ];
+    if let Some(((option, why), _)) = IMMUTABLE_ON_UPDATE
+        .iter()
+        .zip(given)
+        .find(|(_, given)| *given)
+    {
+        return Err(Error::validation(format!(
+            "{option} cannot be changed by an update: {why}"
+        )));
+    }
+    if let Some(id) = &p.primary_user_assigned_identity {
+        parse_dependent(
+            "primary_user_assigned_identity",
+            id,
+            Kind::UserAssignedIdentity,
+        )?;
+    }
     if let Some(t) = &p.tags {
         tags(t)?;
     }
@@ -169,14 +218,46 @@ pub fn workspace_delete(p: &WorkspaceDelete) -> Result<()> {
     group_name(&p.resource_group)
 }
 
+/// A subscription id: a GUID (ARM answers anything else with a 404 that says less).
+pub fn subscription_id(id: &str) -> Result<()> {
+    if id.len() == 36 && uuid::Uuid::try_parse(id).is_ok() {
+        Ok(())
+    } else {
+        Err(Error::validation(format!(
+            "subscription id '{id}' is not a GUID such as 00000000-0000-0000-0000-000000000000"
+        )))
+    }
+}
+
+/// The subscriptions to list: at least one, each a GUID; repeats (any case) dropped, the
+/// first occurrence's place kept.
+pub fn subscription_ids(ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Err(Error::validation(
+            "subscription_ids is empty: give at least one subscription id, or leave it out to list the client's subscription",
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        subscription_id(id)?;
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(id)) {
+            out.push(id.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// The linked resources given by id, parsed and type-checked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct GivenDependents {
     pub storage_account: Option<ArmId>,
     pub keyvault: Option<ArmId>,
     pub application_insights: Option<ArmId>,
     pub container_registry: Option<ArmId>,
     pub cmk_keyvault: Option<ArmId>,
+    pub primary_user_assigned_identity: Option<ArmId>,
+    /// ARM's spelling of the `sku` option.
+    pub sku: &'static str,
 }
 
 /// The subnet name when none is given (PYTHON-API.md).
@@ -218,6 +299,12 @@ pub fn workspace_create(p: &WorkspaceCreate) -> Result<GivenDependents> {
             Kind::ContainerRegistry,
         )?,
         cmk_keyvault: dep("cmk_keyvault", &p.cmk_keyvault, Kind::KeyVault)?,
+        primary_user_assigned_identity: dep(
+            "primary_user_assigned_identity",
+            &p.primary_user_assigned_identity,
+            Kind::UserAssignedIdentity,
+        )?,
+        sku: p.sku.as_deref().map(sku).transpose()?.unwrap_or("Basic"),
     };
     cmk(p.cmk_keyvault.as_deref(), p.resource_cmk_uri.as_deref())?;
     private_endpoint(p)?;

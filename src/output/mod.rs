@@ -243,6 +243,13 @@ fn workspace_v2(arm: &Value) -> Value {
     if let Some(id) = arm.get("id").and_then(Value::as_str) {
         insert_opt(&mut out, "resource_group", id_value(id, "resourceGroups"));
     }
+    // azure-ai-ml shows a hub or a project as its own entity, whose schema prints `kind`
+    // in lower case; a default workspace's schema has no `kind` (the 1.35 fixture has none).
+    if let Some(kind) = arm.get("kind").and_then(Value::as_str) {
+        if kind.eq_ignore_ascii_case("hub") || kind.eq_ignore_ascii_case("project") {
+            out.insert("kind".into(), Value::String(kind.to_ascii_lowercase()));
+        }
+    }
     let props = arm.get("properties");
     for (from, to) in V2_PROPERTIES {
         insert_non_null(&mut out, to, props.and_then(|p| p.get(*from)));
@@ -584,6 +591,23 @@ mod tests {
         );
         assert_eq!(mn["outbound_rules"][1]["type"], "private_endpoint");
         assert_eq!(v["resource_group"], "rg");
+    }
+
+    #[test]
+    fn v2_kind_only_for_hubs_and_projects() {
+        let kind_of = |k: Value| {
+            workspace(
+                &json!({"id": "/subscriptions/s/resourceGroups/rg/providers/x/workspaces/w", "kind": k}),
+                Format::V2,
+            )
+            .get("kind")
+            .cloned()
+        };
+        assert_eq!(kind_of(json!("Hub")), Some(json!("hub")));
+        assert_eq!(kind_of(json!("project")), Some(json!("project")));
+        assert_eq!(kind_of(json!("Default")), None);
+        assert_eq!(kind_of(json!("FeatureStore")), None);
+        assert_eq!(kind_of(Value::Null), None);
     }
 
     #[test]

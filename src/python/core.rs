@@ -112,7 +112,7 @@ enum Request {
     WorkspaceCreate(Box<ops::WorkspaceCreate>),
     WorkspaceList(ops::WorkspaceList),
     WorkspaceShow(ops::WorkspaceRef),
-    WorkspaceUpdate(ops::WorkspaceUpdate),
+    WorkspaceUpdate(Box<ops::WorkspaceUpdate>),
     WorkspaceDelete(ops::WorkspaceDelete),
     WorkspaceShare(ops::WorkspaceShare),
     WorkspaceSyncKeys(ops::WorkspaceRef),
@@ -172,7 +172,7 @@ impl Request {
             "workspace.create" => Request::WorkspaceCreate(Box::new(params(py, op, kwargs)?)),
             "workspace.list" => Request::WorkspaceList(params(py, op, kwargs)?),
             "workspace.show" => Request::WorkspaceShow(params(py, op, kwargs)?),
-            "workspace.update" => Request::WorkspaceUpdate(params(py, op, kwargs)?),
+            "workspace.update" => Request::WorkspaceUpdate(Box::new(params(py, op, kwargs)?)),
             "workspace.delete" => Request::WorkspaceDelete(params(py, op, kwargs)?),
             "group.update" => Request::GroupUpdate(params(py, op, kwargs)?),
             "workspace.share" => Request::WorkspaceShare(params(py, op, kwargs)?),
@@ -237,7 +237,7 @@ impl Request {
             ),
             Request::WorkspaceShow(p) => output::workspace(&ops.workspace_show(p).await?, format),
             Request::WorkspaceUpdate(p) => {
-                output::workspace(&ops.workspace_update(p).await?, format)
+                output::workspace(&ops.workspace_update(*p).await?, format)
             }
             Request::WorkspaceDelete(p) => {
                 ops.workspace_delete(p).await?;

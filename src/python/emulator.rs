@@ -44,6 +44,8 @@ pub struct Emulator {
     #[pyo3(get)]
     subscription_id: String,
     #[pyo3(get)]
+    extra_subscriptions: Vec<String>,
+    #[pyo3(get)]
     tenant_id: String,
     #[pyo3(get)]
     client_id: String,
@@ -58,7 +60,7 @@ impl Emulator {
     /// Bind and serve; returns once it accepts connections.
     #[staticmethod]
     #[allow(clippy::too_many_arguments)] // the keyword arguments of the Python signature
-    #[pyo3(signature = (port = 0, host = "127.0.0.1", tls = false, latency = "fast", page_size = 100, time_scale = 1.0, state = None))]
+    #[pyo3(signature = (port = 0, host = "127.0.0.1", tls = false, latency = "fast", page_size = 100, time_scale = 1.0, state = None, extra_subscriptions = None))]
     fn start(
         py: Python<'_>,
         port: u16,
@@ -68,6 +70,7 @@ impl Emulator {
         page_size: usize,
         time_scale: f64,
         state: Option<PathBuf>,
+        extra_subscriptions: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let ip: IpAddr = host.parse().map_err(|_| {
             errors::validation(py, format!("host must be an IP address, not '{host}'"))
@@ -88,6 +91,7 @@ impl Emulator {
             time_scale,
             page_size,
             state_file: state,
+            extra_subscriptions: extra_subscriptions.unwrap_or_default(),
             ..EmulatorConfig::default()
         };
         let started = py.detach(move || -> std::io::Result<Running> {
@@ -118,6 +122,7 @@ impl Emulator {
         Ok(Emulator {
             url,
             subscription_id: server.subscription_id().to_string(),
+            extra_subscriptions: server.extra_subscriptions().to_vec(),
             tenant_id: server.tenant_id().to_string(),
             client_id: server.client_id().to_string(),
             ca_file: server.ca_file().map(|p| p.to_string_lossy().into_owned()),

@@ -438,6 +438,9 @@ def test_replay_spec_example_create_then_list(replayer):
                  "teststorageaccount"), "2019-06-01",
                  {"location": body["location"], "sku": {"name": "Standard_LRS"},
                   "kind": "StorageV2"})  # fmt: skip
+    # The user-assigned identities too: the emulator models them, and checks they exist.
+    for uai in (body.get("identity") or {}).get("userAssignedIdentities") or {}:
+        replayer.put(replayer.rewrite(uai), "2023-01-31", {"location": body["location"]})
     path = (f"{EX_SUB}/{p['resourceGroupName']}/providers/Microsoft.MachineLearningServices"
             f"/workspaces/{p['workspaceName']}?api-version={p['api-version']}")  # fmt: skip
     resp = replayer.send("PUT", path, body)

@@ -43,6 +43,11 @@ class EmulatorHandle:
         return self._inner.subscription_id
 
     @property
+    def extra_subscriptions(self) -> List[str]:
+        """The subscriptions served besides `subscription_id` (each with its own resources)."""
+        return list(self._inner.extra_subscriptions)
+
+    @property
     def tenant_id(self) -> str:
         return self._inner.tenant_id
 
@@ -94,10 +99,14 @@ def start(
     page_size: int = 100,
     time_scale: float = 1.0,
     state: Optional[str] = None,
+    extra_subscriptions: Optional[Sequence[str]] = None,
 ) -> EmulatorHandle:
-    """Start an emulator in this process (port 0: a free port); returns once it serves."""
+    """Start an emulator in this process (port 0: a free port); returns once it serves.
+    `extra_subscriptions`: more subscription ids (GUIDs) it serves besides its own, each with
+    its own resources, kept in memory only."""
+    extra = None if extra_subscriptions is None else list(extra_subscriptions)
     return EmulatorHandle(
-        _azml.Emulator.start(port, host, tls, latency, page_size, time_scale, state)
+        _azml.Emulator.start(port, host, tls, latency, page_size, time_scale, state, extra)
     )
 
 
@@ -113,6 +122,13 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--page-size", type=int, default=100)
     p.add_argument("--time-scale", type=float, default=1.0)
     p.add_argument("--state", default=None, help="file to keep the state in across restarts")
+    p.add_argument(
+        "--extra-subscription",
+        action="append",
+        default=None,
+        metavar="ID",
+        help="serve this subscription too, with its own resources (repeatable)",
+    )
     return p
 
 
@@ -130,7 +146,7 @@ def main(argv: Optional[Sequence[str]] = None, prog: str = "python -m azml.emula
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         emu = start(args.port, args.host, args.tls, args.latency, args.page_size,
-                    args.time_scale, args.state)  # fmt: skip
+                    args.time_scale, args.state, args.extra_subscription)  # fmt: skip
         try:
             for line in export_lines(emu.env()):
                 print(line)

@@ -5,6 +5,7 @@ mod appinsights;
 mod authorization;
 mod generic;
 mod groups;
+mod identities;
 mod keyvault;
 mod registries;
 mod storage;
@@ -28,16 +29,18 @@ pub(crate) enum Kind {
     Component,
     Workspace,
     Registry,
+    Identity,
 }
 
 impl Kind {
     /// Every tracked type, for the generic `…/resources` list.
-    pub(crate) const ALL: [Kind; 5] = [
+    pub(crate) const ALL: [Kind; 6] = [
         Kind::Storage,
         Kind::Vault,
         Kind::Component,
         Kind::Workspace,
         Kind::Registry,
+        Kind::Identity,
     ];
     fn from(ns: &str, ty: &str) -> Option<Kind> {
         match (
@@ -49,6 +52,7 @@ impl Kind {
             ("microsoft.insights", "components") => Some(Kind::Component),
             ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
             ("microsoft.containerregistry", "registries") => Some(Kind::Registry),
+            ("microsoft.managedidentity", "userassignedidentities") => Some(Kind::Identity),
             _ => None,
         }
     }
@@ -59,6 +63,7 @@ impl Kind {
             Kind::Component => Family::AppInsights,
             Kind::Workspace => Family::Workspaces,
             Kind::Registry => Family::ContainerRegistry,
+            Kind::Identity => Family::ManagedIdentity,
         }
     }
     /// `Namespace/type` with ARM's canonical casing.
@@ -69,6 +74,7 @@ impl Kind {
             Kind::Component => "Microsoft.Insights/components",
             Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
             Kind::Registry => "Microsoft.ContainerRegistry/registries",
+            Kind::Identity => "Microsoft.ManagedIdentity/userAssignedIdentities",
         }
     }
 }
@@ -399,6 +405,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             Kind::Registry => {
                 registries::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
             }
+            Kind::Identity => identities::handle(ctx, st, req, &rg, &name, action.as_deref()),
         },
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
         Route::GenericResources { rg, .. } => {
@@ -471,6 +478,7 @@ pub(crate) fn items_of(ctx: &Ctx, st: &Store, kind: Kind, rg: Option<&str>) -> V
         Kind::Component => appinsights::list(st, rg),
         Kind::Workspace => workspaces::list(st, rg),
         Kind::Registry => registries::list(st, rg),
+        Kind::Identity => identities::list(st, rg),
     }
 }
 

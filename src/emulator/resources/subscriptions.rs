@@ -33,11 +33,15 @@ pub(crate) fn tenants(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
 }
 
 fn subscription(ctx: &Ctx) -> Value {
+    subscription_body(ctx, &ctx.cfg.subscription_id)
+}
+
+fn subscription_body(ctx: &Ctx, sub: &str) -> Value {
     json!({
-        "id": format!("/subscriptions/{}", ctx.cfg.subscription_id),
+        "id": format!("/subscriptions/{sub}"),
         "authorizationSource": "RoleBased",
         "managedByTenants": [],
-        "subscriptionId": ctx.cfg.subscription_id,
+        "subscriptionId": sub,
         "tenantId": ctx.cfg.tenant_id,
         "displayName": "azml emulator",
         "state": "Enabled",
@@ -51,8 +55,15 @@ fn subscription(ctx: &Ctx) -> Value {
 
 pub(crate) fn list(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
     get_only(req)?;
+    let mut value = vec![subscription(ctx)];
+    value.extend(
+        ctx.cfg
+            .extra_subscriptions
+            .iter()
+            .map(|s| subscription_body(ctx, s)),
+    );
     Ok(Resp::ok(
-        json!({"count": {"type": "Total", "value": 1}, "value": [subscription(ctx)]}),
+        json!({"count": {"type": "Total", "value": value.len()}, "value": value}),
     ))
 }
 
@@ -88,6 +99,10 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
     (
         "Microsoft.ContainerRegistry",
         &[("registries", Family::ContainerRegistry)],
+    ),
+    (
+        "Microsoft.ManagedIdentity",
+        &[("userAssignedIdentities", Family::ManagedIdentity)],
     ),
     (
         "Microsoft.Authorization",

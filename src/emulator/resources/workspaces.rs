@@ -25,8 +25,10 @@ const RESYNC_MS: u64 = 10_000;
 
 const NS_TYPE: &str = "Microsoft.MachineLearningServices/workspaces";
 
+/// The ML resource provider reports input it refuses as `UserError` (what azure-ai-ml
+/// prints as "(UserError) …"), not ARM's generic `BadRequest`.
 fn bad(message: impl Into<String>) -> ArmError {
-    ArmError::bad_request("BadRequest", message)
+    ArmError::bad_request("UserError", message)
 }
 
 fn validate_name(name: &str) -> ArmResult<()> {
@@ -173,6 +175,10 @@ fn linked(ctx: &Ctx, st: &Store, field: &str, id: &str, kind: Kind) -> ArmResult
             st.registries.get(&name.to_lowercase()),
             "Microsoft.ContainerRegistry/registries",
         ),
+        Kind::Identity => (
+            st.identities.get(&child_key(&rg, &name)),
+            "Microsoft.ManagedIdentity/userAssignedIdentities",
+        ),
         Kind::Workspace => (None, NS_TYPE),
     };
     let tracked = tracked
@@ -215,7 +221,12 @@ fn optional_str<'a>(props: &'a Value, field: &str) -> Option<&'a str> {
         .filter(|s| !s.is_empty())
 }
 
-fn identity(ctx: &Ctx, input: Option<&Value>, existing: Option<&Value>) -> ArmResult<Value> {
+fn identity(
+    ctx: &Ctx,
+    st: &Store,
+    input: Option<&Value>,
+    existing: Option<&Value>,
+) -> ArmResult<Value> {
     let default = json!({"type": "SystemAssigned"});
     let input = input.filter(|v| !v.is_null()).unwrap_or(&default);
     let raw = input["type"].as_str().unwrap_or("SystemAssigned");
@@ -256,17 +267,46 @@ fn identity(ctx: &Ctx, input: Option<&Value>, existing: Option<&Value>) -> ArmRe
         };
         let mut map = Map::new();
         for id in ids.keys() {
-            let known = existing
-                .and_then(|e| e["userAssignedIdentities"].get(id))
-                .cloned();
-            map.insert(
-                id.clone(),
-                known.unwrap_or_else(|| json!({"principalId": new_guid(), "clientId": new_guid()})),
-            );
+            // Each must be an existing identity; its ids are the ones it was created with.
+            linked(
+                ctx,
+                st,
+                "identity.userAssignedIdentities",
+                id,
+                Kind::Identity,
+            )?;
+            let stored = parse_resource_id(id)
+                .and_then(|(_, rg, _, _, n)| st.identities.get(&child_key(&rg, &n)))
+                .map(|t| {
+                    json!({
+                        "principalId": t.body["properties"]["principalId"],
+                        "clientId": t.body["properties"]["clientId"],
+                    })
+                })
+                .unwrap_or_else(|| json!({"principalId": new_guid(), "clientId": new_guid()}));
+            map.insert(id.clone(), stored);
         }
         out["userAssignedIdentities"] = Value::Object(map);
     }
     Ok(out)
+}
+
+/// `primaryUserAssignedIdentity` must be one of the workspace's user-assigned identities.
+fn check_primary_identity(props: &Value, identity: &Value) -> ArmResult<()> {
+    let Some(primary) = optional_str(props, "primaryUserAssignedIdentity") else {
+        return Ok(());
+    };
+    let attached = identity["userAssignedIdentities"]
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| eq_ci(k, primary)));
+    if attached {
+        Ok(())
+    } else {
+        Err(bad(format!(
+            "properties.primaryUserAssignedIdentity '{primary}' must be one of the \
+             workspace's identity.userAssignedIdentities."
+        )))
+    }
 }
 
 fn public_network_access(props: &Value) -> ArmResult<Option<&'static str>> {
@@ -358,7 +398,8 @@ fn put(
             .unwrap_or_default()
             .to_string();
         if normalize_location(&existing_loc) != location {
-            return Err(ArmError::conflict(
+            // ARM-CONTRACT.md §2: location is immutable, and changing it is a 400.
+            return Err(ArmError::bad_request(
                 "InvalidResourceLocation",
                 format!(
                     "The resource '{name}' already exists in location '{existing_loc}' in \
@@ -376,9 +417,11 @@ fn put(
             .transpose()?;
         let new_identity = identity(
             ctx,
+            st,
             v.get("identity"),
             Some(&st.workspaces[&key].body["identity"]),
         )?;
+        check_primary_identity(&props, &new_identity)?;
         let op = new_op_id();
         let ws = st.workspaces.get_mut(&key).expect("checked above");
         let b = &mut ws.body;
@@ -450,7 +493,8 @@ fn put(
             )?;
         }
     }
-    let ident = identity(ctx, v.get("identity"), None)?;
+    let ident = identity(ctx, st, v.get("identity"), None)?;
+    check_primary_identity(&props, &ident)?;
     let id = super::resource_id(ctx, &group_name, Kind::Workspace, name);
     let workspace_id = new_guid();
     let short: String = name
@@ -606,9 +650,14 @@ fn patch(
         .map(|id| linked(ctx, st, "containerRegistry", id, Kind::Registry))
         .transpose()?;
     let new_identity = match v.get("identity").filter(|i| !i.is_null()) {
-        Some(i) => Some(identity(ctx, Some(i), Some(&ws.body["identity"]))?),
+        Some(i) => Some(identity(ctx, st, Some(i), Some(&ws.body["identity"]))?),
         None => None,
     };
+    // The primary identity must be among the identities the workspace will have.
+    check_primary_identity(
+        &props,
+        new_identity.as_ref().unwrap_or(&ws.body["identity"]),
+    )?;
     let location = ws.body["location"].as_str().unwrap_or_default().to_string();
     let now = ctx.clock.now_ms();
     let op = new_op_id();
