@@ -52,10 +52,19 @@ pub(crate) struct Workspace {
 
 #[derive(Serialize, Deserialize)]
 pub(crate) enum OpKind {
-    GroupDelete { rg: String },
-    Workspace { key: String, action: WsAction },
+    GroupDelete {
+        rg: String,
+    },
+    Workspace {
+        key: String,
+        action: WsAction,
+    },
     Diagnose,
     ResyncKeys,
+    /// A `Microsoft.Network` write or delete; `resource` is the id it provisions.
+    Network {
+        resource: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,6 +96,10 @@ pub(crate) struct Store {
     pub workspaces: IndexMap<String, Workspace>,
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
     pub deleted_workspaces: IndexMap<String, Workspace>,
+    /// Virtual networks, their subnets inline; key: `rg/name`, lower-cased.
+    pub vnets: IndexMap<String, Tracked>,
+    /// Private endpoints; key: `rg/name`, lower-cased.
+    pub private_endpoints: IndexMap<String, Tracked>,
     pub ops: IndexMap<String, Operation>,
     /// Role assignments (bodies as served); key: lower-cased assignment name.
     pub role_assignments: IndexMap<String, Value>,
@@ -209,6 +222,10 @@ impl Store {
                         let key = key.clone();
                         self.fail_workspace_op(&id, &key);
                     }
+                    OpKind::Network { resource } => {
+                        let resource = resource.clone();
+                        super::resources::network::finish(self, &resource, true);
+                    }
                     OpKind::Diagnose | OpKind::ResyncKeys => {}
                 }
                 continue;
@@ -222,6 +239,10 @@ impl Store {
                     let (key, action) = (key.clone(), *action);
                     self.finish_workspace_op(&id, &key, action);
                 }
+                OpKind::Network { resource } => {
+                    let resource = resource.clone();
+                    super::resources::network::finish(self, &resource, false);
+                }
                 OpKind::Diagnose | OpKind::ResyncKeys => {}
             }
         }
@@ -229,6 +250,7 @@ impl Store {
 
     fn delete_group_now(&mut self, rg: &str, now: i64) {
         self.groups.shift_remove(rg);
+        super::resources::network::group_gone(self, rg);
         self.storage.retain(|_, r| r.rg != rg);
         self.components.retain(|_, r| r.rg != rg);
         self.registries.retain(|_, r| r.rg != rg);
@@ -285,6 +307,8 @@ impl Store {
                 if self.workspaces.get(key).is_some_and(owned) {
                     if let Some(mut ws) = self.workspaces.shift_remove(key) {
                         ws.pending = None;
+                        let id = ws.body["id"].as_str().unwrap_or_default().to_string();
+                        super::resources::network::workspace_gone(self, &id);
                         if !purge {
                             ws.body["properties"]["provisioningState"] = json!("SoftDeleted");
                             self.deleted_workspaces.insert(key.to_string(), ws);

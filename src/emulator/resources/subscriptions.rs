@@ -90,6 +90,16 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
         &[("registries", Family::ContainerRegistry)],
     ),
     (
+        "Microsoft.Network",
+        &[
+            ("virtualNetworks", Family::Network),
+            ("virtualNetworks/subnets", Family::Network),
+            ("privateEndpoints", Family::Network),
+            ("locations/operations", Family::Network),
+            ("locations/operationResults", Family::Network),
+        ],
+    ),
+    (
         "Microsoft.Authorization",
         &[
             ("roleAssignments", Family::Authorization),

@@ -173,7 +173,7 @@ fn linked(ctx: &Ctx, st: &Store, field: &str, id: &str, kind: Kind) -> ArmResult
             st.registries.get(&name.to_lowercase()),
             "Microsoft.ContainerRegistry/registries",
         ),
-        Kind::Workspace => (None, NS_TYPE),
+        Kind::Workspace | Kind::VirtualNetwork | Kind::PrivateEndpoint => (None, NS_TYPE),
     };
     let tracked = tracked
         .filter(|t| t.rg == rg.to_lowercase())
@@ -781,7 +781,7 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
         )
     };
     let op = st.ops.get(id).ok_or_else(not_found)?;
-    if matches!(op.kind, OpKind::GroupDelete { .. }) {
+    if matches!(op.kind, OpKind::GroupDelete { .. } | OpKind::Network { .. }) {
         return Err(not_found());
     }
     let by_location = req
@@ -835,7 +835,9 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
             "applicationInsightsResults": [],
             "otherResults": [],
         }})),
-        OpKind::ResyncKeys | OpKind::GroupDelete { .. } => Resp::empty(StatusCode::OK),
+        OpKind::ResyncKeys | OpKind::GroupDelete { .. } | OpKind::Network { .. } => {
+            Resp::empty(StatusCode::OK)
+        }
     })
 }
 
