@@ -121,7 +121,9 @@ def test_manual_connection_approved_from_the_workspace(client, group, emu):
     )  # fmt: skip
     assert approved["properties"]["privateLinkServiceConnectionState"]["status"] == "Approved"
     shown = client.workspaces.show(ws_name, resource_group=group)
-    state = shown["privateEndpointConnections"][0]["properties"]["privateLinkServiceConnectionState"]
+    state = shown["privateEndpointConnections"][0]["properties"][
+        "privateLinkServiceConnectionState"
+    ]
     assert state["status"] == "Approved"
     pe = endpoint(emu, group, pe_name)
     [pe_conn] = pe["properties"]["manualPrivateLinkServiceConnections"]
