@@ -323,6 +323,11 @@ async fn network_input_errors() {
     }
     let r = vnet(&env, "nope", "v2", space(json!(["10.0.0.0/16"]), json!([]))).await;
     assert_eq!(r.code(), "ResourceGroupNotFound");
+    let mut moved = space(json!(["10.0.0.0/16"]), json!([]));
+    moved["location"] = json!("eastus");
+    let r = vnet(&env, "rg", "vnet", moved).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.code(), "InvalidResourceLocation");
 
     // Child subnets: inside the space, not overlapping, in an existing vnet.
     let put = |vnet: &'static str, name: &'static str, prefix: &'static str| {

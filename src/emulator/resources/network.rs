@@ -573,7 +573,7 @@ fn put_vnet(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmRe
     if let Some(e) = &existing {
         let was = e["location"].as_str().unwrap_or_default();
         if was != location {
-            return Err(ArmError::bad_request(
+            return Err(ArmError::conflict(
                 "InvalidResourceLocation",
                 format!(
                     "The resource '{name}' already exists in location '{was}' in resource group \
