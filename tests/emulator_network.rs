@@ -865,3 +865,35 @@ async fn deleting_the_workspace_disconnects_its_endpoints() {
         "Disconnected"
     );
 }
+
+#[tokio::test]
+async fn a_failed_operation_leaves_the_endpoint_failed() {
+    use _azml::emulator::{FaultAction, FaultRule};
+    let env = start(Latency::Instant).await;
+    network(&env, "rg", "vnet").await;
+    let target = workspace(&env, "rg", "ws1").await;
+    env.emu
+        .add_fault(FaultRule {
+            method: Some("PUT".into()),
+            path: Some("/privateEndpoints/[^/]+$".into()),
+            count: Some(1),
+            action: FaultAction::FailOperation {
+                code: Some("InternalServerError".into()),
+                message: Some("Endpoint provisioning failed in a test.".into()),
+            },
+            ..FaultRule::status("/", 500)
+        })
+        .unwrap();
+    let subnet = subnet_id(&env, "rg", "vnet", "default");
+    let r = env
+        .put(&pe_url(&env, "rg", "pe"), pe_body(&subnet, &target, false))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let status = env
+        .wait_async(&r.header("azure-asyncoperation").unwrap())
+        .await;
+    assert_eq!(status["status"], "Failed");
+    assert_eq!(status["error"]["code"], "InternalServerError");
+    let pe = env.get(&pe_url(&env, "rg", "pe")).await.body;
+    assert_eq!(pe["properties"]["provisioningState"], "Failed");
+}

@@ -255,3 +255,53 @@ async fn a_missing_subnet_creates_nothing() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_failed_endpoint_says_the_workspace_was_created() {
+    use _azml::emulator::{FaultAction, FaultRule};
+    let (emu, arm, ops) = start(Latency::Instant).await;
+    group(&ops, "rg", "eastus").await;
+    vnet(&emu, &arm, "rg", "vnet1", "eastus").await;
+    emu.add_fault(FaultRule {
+        method: Some("PUT".into()),
+        path: Some("/privateEndpoints/[^/]+$".into()),
+        count: Some(1),
+        action: FaultAction::FailOperation {
+            code: Some("InternalServerError".into()),
+            message: Some("Endpoint provisioning failed in a test.".into()),
+        },
+        ..FaultRule::status("/", 500)
+    })
+    .unwrap();
+    let err = ops
+        .workspace_create(with_pe("ws1", "rg", "pe1", "rg", "vnet1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::OperationFailed, "{err}");
+    assert!(
+        err.message.starts_with(
+            "workspace 'ws1' was created, but its private endpoint 'pe1' could not be"
+        ),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.message
+            .contains("Endpoint provisioning failed in a test."),
+        "{}",
+        err.message
+    );
+    let ws = arm
+        .get(
+            &rid(
+                &emu,
+                "rg",
+                "Microsoft.MachineLearningServices/workspaces",
+                "ws1",
+            ),
+            "2025-12-01",
+        )
+        .await
+        .unwrap();
+    assert_eq!(ws["properties"]["provisioningState"], "Succeeded");
+}
