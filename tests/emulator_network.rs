@@ -220,6 +220,24 @@ async fn virtual_networks_and_subnets() {
         .await;
     assert_eq!(r.body["value"].as_array().unwrap().len(), 2);
 
+    // Tags by PATCH, synchronously.
+    let r = env
+        .patch(
+            &vnet_url(&env, "net-rg", "vnet1"),
+            json!({"tags": {"x": "y"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["tags"], json!({"x": "y"}));
+    assert_eq!(
+        env.get(&vnet_url(&env, "net-rg", "vnet1")).await.body["tags"],
+        json!({"x": "y"})
+    );
+    let r = env
+        .patch(&vnet_url(&env, "net-rg", "nope"), json!({"tags": {}}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
     // Subnet delete: 202 with both operation URLs, then gone; again: 204.
     let r = env.delete(&url).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
@@ -504,6 +522,16 @@ async fn automatic_private_endpoint_connection() {
     assert_eq!(
         ws(&env, "ml", "ws1").await["properties"]["privateLinkCount"],
         2
+    );
+    let r = env
+        .patch(&pe_url(&env, "net", "pe2"), json!({"tags": {"k": "w"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["tags"], json!({"k": "w"}));
+    assert_eq!(
+        r.body["properties"]["privateLinkServiceConnections"][0]["properties"]
+            ["privateLinkServiceConnectionState"]["status"],
+        "Approved"
     );
 
     // Deleting an endpoint removes its connection.

@@ -212,15 +212,21 @@ async fn a_missing_subnet_creates_nothing() {
     group(&ops, "rg", "eastus").await;
     for (vnet_name, subnet, expect) in [
         ("nope", "pe-subnet", "no such virtual network"),
+        ("vnet1-in-no-group", "pe-subnet", "no such resource group"),
         ("vnet1", "missing", "its subnets are default, pe-subnet"),
     ] {
         if vnet_name == "vnet1" {
             vnet(&emu, &arm, "rg", "vnet1", "eastus").await;
         }
+        let pe_rg = if vnet_name.ends_with("-in-no-group") {
+            "nogroup"
+        } else {
+            "rg"
+        };
         let err = ops
             .workspace_create(WorkspaceCreate {
                 pe_subnet_name: Some(subnet.into()),
-                ..with_pe("ws1", "rg", "pe1", "rg", vnet_name)
+                ..with_pe("ws1", "rg", "pe1", pe_rg, vnet_name)
             })
             .await
             .unwrap_err();

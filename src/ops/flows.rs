@@ -256,7 +256,9 @@ async fn endpoint_subnet<A: ArmApi>(
         )
         .await
         .map_err(|e| {
-            let m = if not_found(&e) {
+            let m = if e.code.as_deref() == Some("ResourceGroupNotFound") {
+                format!("{what} not found (no such resource group); {advice}")
+            } else if not_found(&e) {
                 format!("{what} not found (no such virtual network); {advice}")
             } else {
                 format!("checking {what}: {}", e.message)

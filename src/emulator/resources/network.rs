@@ -519,8 +519,10 @@ pub(crate) fn vnet(
             let items = subnets_of(&vnet.body).to_vec();
             super::paged(ctx, req, items, "$skiptoken")
         }
-        (Some("subnets"), _) | (None, &Method::POST | &Method::PATCH) => {
-            Err(super::method_not_allowed(req))
+        (Some("subnets"), _) => Err(super::method_not_allowed(req)),
+        (None, &Method::PATCH) => {
+            let body = update_tags(st, req, rg, &key, Kind::VirtualNetwork, name)?;
+            Ok(Resp::ok(body))
         }
         (Some(a), _) => Err(ArmError::not_found(
             "InvalidResourceType",
@@ -670,6 +672,32 @@ fn put_vnet(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmRe
     let op = new_op(ctx, st, &id, VNET_MS);
     let body = st.vnets[&key].body.clone();
     Ok(written(ctx, req, existing.is_none(), &location, &op, body))
+}
+
+/// PATCH `{tags}` (the network provider's UpdateTags): synchronous, 200 with the body.
+fn update_tags(
+    st: &mut Store,
+    req: &Req,
+    rg: &str,
+    key: &str,
+    kind: Kind,
+    name: &str,
+) -> ArmResult<Value> {
+    writable_group(st, rg)?;
+    let v = req.json()?;
+    let tags = super::tags_of(&v)?;
+    let map = match kind {
+        Kind::VirtualNetwork => &mut st.vnets,
+        _ => &mut st.private_endpoints,
+    };
+    let t = map
+        .get_mut(key)
+        .ok_or_else(|| ArmError::resource_not_found(kind.ns_type(), name, rg))?;
+    if let Some(tags) = tags {
+        t.body["tags"] = tags;
+        t.body["etag"] = json!(etag());
+    }
+    Ok(t.body.clone())
 }
 
 /// `…/virtualNetworks/{vnet}/subnets/{name}`.
@@ -1010,6 +1038,14 @@ pub(crate) fn endpoint(
                 .ok_or_else(|| ArmError::resource_not_found(PE_TYPE, name, rg))
         }
         Method::PUT => put_endpoint(ctx, st, req, rg, name),
+        Method::PATCH => Ok(Resp::ok(update_tags(
+            st,
+            req,
+            rg,
+            &key,
+            Kind::PrivateEndpoint,
+            name,
+        )?)),
         Method::DELETE => {
             super::existing_group(st, rg)?;
             let Some(pe) = st.private_endpoints.shift_remove(&key) else {
