@@ -142,6 +142,8 @@ fn state(ctx: &Ctx) -> Value {
         "registries": names(st.registries.values().map(|t| &t.body).collect()),
         "workspaces": names(st.workspaces.values().map(|w| &w.body).collect()),
         "deletedWorkspaces": st.deleted_workspaces.len(),
+        "virtualNetworks": names(st.vnets.values().map(|t| &t.body).collect()),
+        "privateEndpoints": names(st.private_endpoints.values().map(|t| &t.body).collect()),
         "roleAssignments": st.role_assignments.len(),
         "users": st.users.len(),
         "operations": {

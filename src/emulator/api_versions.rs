@@ -14,6 +14,8 @@ pub(crate) enum Family {
     Authorization,
     ContainerRegistry,
     ManagedIdentity,
+    /// Microsoft.Network: virtual networks, subnets, private endpoints.
+    Network,
 }
 
 const RESOURCES: &[&str] = &[
@@ -220,6 +222,53 @@ const MANAGED_IDENTITY: &[&str] = &[
     "2025-01-31-preview",
 ];
 
+const NETWORK: &[&str] = &[
+    "2017-06-01",
+    "2018-01-01",
+    "2018-08-01",
+    "2018-11-01",
+    "2019-02-01",
+    "2019-04-01",
+    "2019-06-01",
+    "2019-09-01",
+    "2019-11-01",
+    "2019-12-01",
+    "2020-03-01",
+    "2020-04-01",
+    "2020-05-01",
+    "2020-06-01",
+    "2020-07-01",
+    "2020-08-01",
+    "2020-11-01",
+    "2021-02-01",
+    "2021-03-01",
+    "2021-05-01",
+    "2021-08-01",
+    "2022-01-01",
+    "2022-05-01",
+    "2022-07-01",
+    "2022-09-01",
+    "2022-11-01",
+    "2023-02-01",
+    "2023-04-01",
+    "2023-05-01",
+    "2023-06-01",
+    "2023-09-01",
+    "2023-11-01",
+    "2024-01-01",
+    "2024-03-01",
+    "2024-05-01",
+    "2024-07-01",
+    "2024-10-01",
+    "2025-01-01",
+    "2025-03-01",
+    "2025-05-01",
+    "2025-07-01",
+    "2025-09-01",
+    "2026-01-01",
+    "2026-03-01",
+];
+
 impl Family {
     pub(crate) fn versions(self) -> &'static [&'static str] {
         match self {
@@ -232,6 +281,7 @@ impl Family {
             Family::Authorization => AUTHORIZATION,
             Family::ContainerRegistry => CONTAINER_REGISTRY,
             Family::ManagedIdentity => MANAGED_IDENTITY,
+            Family::Network => NETWORK,
         }
     }
     pub(crate) fn accepts(self, version: &str) -> bool {

@@ -65,6 +65,10 @@ pub(crate) enum OpKind {
     StorageCreate {
         key: String,
     },
+    /// A `Microsoft.Network` write or delete; `resource` is the id it provisions.
+    Network {
+        resource: String,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -98,6 +102,10 @@ pub(crate) struct Store {
     pub workspaces: IndexMap<String, Workspace>,
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
     pub deleted_workspaces: IndexMap<String, Workspace>,
+    /// Virtual networks, their subnets inline; key: `rg/name`, lower-cased.
+    pub vnets: IndexMap<String, Tracked>,
+    /// Private endpoints; key: `rg/name`, lower-cased.
+    pub private_endpoints: IndexMap<String, Tracked>,
     pub ops: IndexMap<String, Operation>,
     /// Role assignments (bodies as served); key: lower-cased assignment name.
     pub role_assignments: IndexMap<String, Value>,
@@ -224,6 +232,10 @@ impl Store {
                         let key = key.clone();
                         self.storage.shift_remove(&key);
                     }
+                    OpKind::Network { resource } => {
+                        let resource = resource.clone();
+                        super::resources::network::finish(self, &resource, true);
+                    }
                     OpKind::Diagnose | OpKind::ResyncKeys => {}
                 }
                 continue;
@@ -237,6 +249,10 @@ impl Store {
                     let (key, action) = (key.clone(), *action);
                     self.finish_workspace_op(&id, &key, action);
                 }
+                OpKind::Network { resource } => {
+                    let resource = resource.clone();
+                    super::resources::network::finish(self, &resource, false);
+                }
                 OpKind::Diagnose | OpKind::ResyncKeys | OpKind::StorageCreate { .. } => {}
             }
         }
@@ -244,6 +260,7 @@ impl Store {
 
     fn delete_group_now(&mut self, rg: &str, now: i64) {
         self.groups.shift_remove(rg);
+        super::resources::network::group_gone(self, rg);
         self.storage.retain(|_, r| r.rg != rg);
         self.components.retain(|_, r| r.rg != rg);
         self.registries.retain(|_, r| r.rg != rg);
@@ -301,6 +318,8 @@ impl Store {
                 if self.workspaces.get(key).is_some_and(owned) {
                     if let Some(mut ws) = self.workspaces.shift_remove(key) {
                         ws.pending = None;
+                        let id = ws.body["id"].as_str().unwrap_or_default().to_string();
+                        super::resources::network::workspace_gone(self, &id);
                         if !purge {
                             ws.body["properties"]["provisioningState"] = json!("SoftDeleted");
                             self.deleted_workspaces.insert(key.to_string(), ws);

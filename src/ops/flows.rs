@@ -283,6 +283,84 @@ async fn check_given<A: ArmApi>(
     }
 }
 
+/// Where a workspace's private endpoint goes.
+struct EndpointPlan {
+    name: String,
+    group: String,
+    /// The subnet's id as the service spells it.
+    subnet_id: String,
+    /// The virtual network's region.
+    location: Option<String>,
+}
+
+/// Reads the virtual network (which lists its subnets) to check that the subnet exists and
+/// to learn the region the endpoint must be created in.
+async fn endpoint_subnet<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    pe_name: &str,
+    group: &str,
+    vnet: &str,
+    subnet: &str,
+) -> Result<EndpointPlan> {
+    let what = format!("subnet '{subnet}' of virtual network '{vnet}' in resource group '{group}'");
+    let advice = "nothing was created: create the virtual network and its subnet first, or fix pe_vnet_name, pe_subnet_name or pe_resource_group";
+    let body = arm
+        .get(
+            &ids::resource_path(sub, group, Kind::VirtualNetwork, vnet),
+            api_versions::NETWORK,
+        )
+        .await
+        .map_err(|e| {
+            let m = if e.code.as_deref() == Some("ResourceGroupNotFound") {
+                format!("{what} not found (no such resource group); {advice}")
+            } else if not_found(&e) {
+                format!("{what} not found (no such virtual network); {advice}")
+            } else {
+                format!("checking {what}: {}", e.message)
+            };
+            with_message(e, m)
+        })?;
+    let subnets = body
+        .pointer("/properties/subnets")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let Some(found) = subnets.iter().find(|s| {
+        s.get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case(subnet))
+    }) else {
+        let names: Vec<&str> = subnets
+            .iter()
+            .filter_map(|s| s.get("name").and_then(Value::as_str))
+            .collect();
+        let has = if names.is_empty() {
+            "it has no subnets".to_string()
+        } else {
+            format!("its subnets are {}", names.join(", "))
+        };
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("{what} not found ({has}); {advice}"),
+        ));
+    };
+    let (_, plain_id) = ids::subnet_path_and_id(sub, group, vnet, subnet);
+    Ok(EndpointPlan {
+        name: pe_name.to_string(),
+        group: group.to_string(),
+        subnet_id: found
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or(plain_id),
+        location: body
+            .get("location")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
 pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate) -> Result<Value> {
     subscription(sub)?;
     let given: GivenDependents = validate::workspace_create(&p)?;
@@ -382,26 +460,16 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         Kind::UserAssignedIdentity,
         &p.primary_user_assigned_identity,
     );
-    let pe = p.pe_name.as_ref().map(|pe_name| {
-        let pe_rg = p
-            .pe_resource_group
-            .clone()
-            .unwrap_or_else(|| rg.to_string());
-        let vnet = p.pe_vnet_name.clone().unwrap_or_default();
-        let subnet = p
-            .pe_subnet_name
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SUBNET.to_string());
-        let (subnet_path, subnet_id) = ids::subnet_path_and_id(sub, &pe_rg, &vnet, &subnet);
-        (pe_name.clone(), pe_rg, vnet, subnet, subnet_path, subnet_id)
-    });
-    if let Some((_, pe_rg, vnet, subnet, subnet_path, _)) = &pe {
-        checks.push((
-            format!("subnet '{subnet}' of virtual network '{vnet}' in resource group '{pe_rg}'"),
-            subnet_path.clone(),
-            api_versions::NETWORK,
-        ));
-    }
+    // The endpoint's subnet, before anything is created.
+    let pe = match &p.pe_name {
+        None => None,
+        Some(pe_name) => {
+            let pe_rg = p.pe_resource_group.as_deref().unwrap_or(rg);
+            let vnet = p.pe_vnet_name.as_deref().unwrap_or_default();
+            let subnet = p.pe_subnet_name.as_deref().unwrap_or(DEFAULT_SUBNET);
+            Some(endpoint_subnet(arm, sub, pe_name, pe_rg, vnet, subnet).await?)
+        }
+    };
     check_given(arm, checks).await?;
     let tenant = if given.keyvault.is_none() {
         Some(tenant_of(arm, sub, p.tenant_id.as_deref()).await?)
@@ -521,7 +589,7 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
     };
 
     // 7. The private endpoint, once the workspace exists to point it at.
-    let Some((pe_name, pe_rg, _, _, _, subnet_id)) = pe else {
+    let Some(pe) = pe else {
         return Ok(ws);
     };
     let ws_id = ws
@@ -529,18 +597,26 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| ids::resource_id(sub, rg, Kind::Workspace, &p.name));
-    let pe_body =
-        bodies::private_endpoint(&pe_name, &location, &subnet_id, &ws_id, p.pe_auto_approval);
+    // An endpoint lives in its network's region, which may not be the workspace's.
+    let pe_location = pe.location.as_deref().unwrap_or(&location);
+    let pe_body = bodies::private_endpoint(
+        &pe.name,
+        pe_location,
+        &pe.subnet_id,
+        &ws_id,
+        p.pe_auto_approval,
+    );
+    // Waits for the endpoint's own long-running operation.
     arm.put(
-        &ids::private_endpoint_path(sub, &pe_rg, &pe_name),
+        &ids::private_endpoint_path(sub, &pe.group, &pe.name),
         api_versions::NETWORK,
         &pe_body,
     )
     .await
     .map_err(|e| {
         let m = format!(
-            "workspace '{}' was created, but its private endpoint '{pe_name}' could not be: {}",
-            p.name, e.message
+            "workspace '{}' was created, but its private endpoint '{}' could not be: {}",
+            p.name, pe.name, e.message
         );
         with_message(e, m)
     })?;

@@ -560,7 +560,26 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
         .contains("subnet 'default' of virtual network 'vnet1'"));
     assert!(arm.writes().is_empty());
 
-    arm.seed(subnet, json!({"id": subnet}));
+    let vnet = subnet.trim_end_matches("/subnets/default");
+    arm.seed(
+        vnet,
+        json!({"id": vnet, "location": "westus", "properties": {"subnets": [{"name": "other", "id": format!("{vnet}/subnets/other")}]}}),
+    );
+    let err = flows::workspace_create(&arm, SUB, p.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotFound);
+    assert!(
+        err.message.contains("its subnets are other"),
+        "{}",
+        err.message
+    );
+    assert!(arm.writes().is_empty());
+
+    arm.seed(
+        vnet,
+        json!({"id": vnet, "location": "northeurope", "properties": {"subnets": [{"name": "Default", "id": subnet}]}}),
+    );
     flows::workspace_create(&arm, SUB, p).await.unwrap();
     let writes = arm.writes();
     let pe_path =
@@ -569,6 +588,8 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
     assert_eq!(arm.calls().last().unwrap(), &format!("GET {WS}"));
     let pe = arm.body(pe_path);
     assert_eq!(pe["properties"]["subnet"]["id"], subnet);
+    // In the network's region, not the workspace's.
+    assert_eq!(pe["location"], "northeurope");
     let conn = &pe["properties"]["manualPrivateLinkServiceConnections"][0];
     assert_eq!(conn["properties"]["privateLinkServiceId"], WS);
 }

@@ -98,6 +98,14 @@ def ml(emu, credential, client_kwargs) -> Any:
 
 
 @pytest.fixture(scope="session")
+def network(emu, credential, client_kwargs) -> Any:
+    from azure.mgmt.network import NetworkManagementClient
+
+    with NetworkManagementClient(credential, emu.subscription_id, **client_kwargs) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
 def authorization(emu, credential, client_kwargs) -> Any:
     from azure.mgmt.authorization import AuthorizationManagementClient
 

@@ -7,6 +7,7 @@ mod generic;
 mod groups;
 mod identities;
 mod keyvault;
+pub(crate) mod network;
 mod registries;
 mod storage;
 mod subscriptions;
@@ -30,17 +31,21 @@ pub(crate) enum Kind {
     Workspace,
     Registry,
     Identity,
+    VirtualNetwork,
+    PrivateEndpoint,
 }
 
 impl Kind {
     /// Every tracked type, for the generic `…/resources` list.
-    pub(crate) const ALL: [Kind; 6] = [
+    pub(crate) const ALL: [Kind; 8] = [
         Kind::Storage,
         Kind::Vault,
         Kind::Component,
         Kind::Workspace,
         Kind::Registry,
         Kind::Identity,
+        Kind::VirtualNetwork,
+        Kind::PrivateEndpoint,
     ];
     fn from(ns: &str, ty: &str) -> Option<Kind> {
         match (
@@ -53,6 +58,8 @@ impl Kind {
             ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
             ("microsoft.containerregistry", "registries") => Some(Kind::Registry),
             ("microsoft.managedidentity", "userassignedidentities") => Some(Kind::Identity),
+            ("microsoft.network", "virtualnetworks") => Some(Kind::VirtualNetwork),
+            ("microsoft.network", "privateendpoints") => Some(Kind::PrivateEndpoint),
             _ => None,
         }
     }
@@ -64,6 +71,7 @@ impl Kind {
             Kind::Workspace => Family::Workspaces,
             Kind::Registry => Family::ContainerRegistry,
             Kind::Identity => Family::ManagedIdentity,
+            Kind::VirtualNetwork | Kind::PrivateEndpoint => Family::Network,
         }
     }
     /// `Namespace/type` with ARM's canonical casing.
@@ -75,6 +83,8 @@ impl Kind {
             Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
             Kind::Registry => "Microsoft.ContainerRegistry/registries",
             Kind::Identity => "Microsoft.ManagedIdentity/userAssignedIdentities",
+            Kind::VirtualNetwork => "Microsoft.Network/virtualNetworks",
+            Kind::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
         }
     }
 }
@@ -127,9 +137,24 @@ pub(crate) enum Route {
         sub: String,
         rg: Option<String>,
     },
+    /// `{resource}/{child type}/{child}`: a subnet, a workspace's endpoint connection.
+    Child {
+        sub: String,
+        rg: String,
+        kind: Kind,
+        name: String,
+        child_type: String,
+        child: String,
+    },
     WorkspaceOpStatus {
         sub: String,
         id: String,
+    },
+    /// `…/providers/Microsoft.Network/locations/{loc}/operations|operationResults/{id}`.
+    NetworkOp {
+        sub: String,
+        id: String,
+        result: bool,
     },
     CheckName {
         sub: String,
@@ -168,9 +193,11 @@ impl Route {
             | Route::GenericResources { .. } => Family::Resources,
             Route::List { kind, .. }
             | Route::Resource { kind, .. }
+            | Route::Child { kind, .. }
             | Route::CheckName { kind, .. } => kind.family(),
             Route::WorkspaceOpStatus { .. } => Family::Workspaces,
             Route::StorageOpStatus { .. } => Family::Storage,
+            Route::NetworkOp { .. } => Family::Network,
             Route::DeletedVaults { .. } | Route::DeletedVault { .. } => Family::KeyVault,
             Route::RoleDefinitions { .. } | Route::RoleAssignments { .. } => Family::Authorization,
         }
@@ -186,9 +213,11 @@ impl Route {
             | Route::OperationResult { sub, .. }
             | Route::List { sub, .. }
             | Route::Resource { sub, .. }
+            | Route::Child { sub, .. }
             | Route::WorkspaceOpStatus { sub, .. }
             | Route::StorageOpStatus { sub, .. }
             | Route::GenericResources { sub, .. }
+            | Route::NetworkOp { sub, .. }
             | Route::CheckName { sub, .. }
             | Route::DeletedVaults { sub }
             | Route::DeletedVault { sub, .. }
@@ -282,6 +311,13 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
                 id: own(7),
             }
         }
+        ["subscriptions", _, "providers", "microsoft.network", "locations", _, what @ ("operations" | "operationresults"), _] => {
+            Route::NetworkOp {
+                sub: own(1),
+                id: own(7),
+                result: *what == "operationresults",
+            }
+        }
         ["subscriptions", _, "providers", "microsoft.storage", "checknameavailability"] => {
             Route::CheckName {
                 sub: own(1),
@@ -353,6 +389,19 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
                 None => return Err(unknown_type(s[5], s[6], req)),
             }
         }
+        ["subscriptions", _, "resourcegroups", _, "providers", ns, ty, _, child_type, _] => {
+            match Kind::from(ns, ty) {
+                Some(kind) => Route::Child {
+                    sub: own(1),
+                    rg: own(3),
+                    kind,
+                    name: own(7),
+                    child_type: child_type.to_string(),
+                    child: own(9),
+                },
+                None => return Err(unknown_type(s[5], s[6], req)),
+            }
+        }
         _ => return Err(no_route(req)),
     };
     Ok(route)
@@ -399,14 +448,46 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             Kind::Storage => storage::handle(ctx, st, req, &rg, &name, action.as_deref()),
             Kind::Vault => keyvault::handle(ctx, st, req, claims, &rg, &name, action.as_deref()),
             Kind::Component => appinsights::handle(ctx, st, req, &rg, &name, action.as_deref()),
-            Kind::Workspace => {
-                workspaces::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
-            }
+            Kind::Workspace => match action.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("privateendpointconnections") => {
+                    network::list_connections(st, req, &rg, &name)
+                }
+                Some("privatelinkresources") => {
+                    network::private_link_resources(st, req, &rg, &name)
+                }
+                _ => workspaces::handle(ctx, st, req, claims, &rg, &name, action.as_deref()),
+            },
             Kind::Registry => {
                 registries::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
             }
             Kind::Identity => identities::handle(ctx, st, req, &rg, &name, action.as_deref()),
+            Kind::VirtualNetwork => network::vnet(ctx, st, req, &rg, &name, action.as_deref()),
+            Kind::PrivateEndpoint => network::endpoint(ctx, st, req, &rg, &name, action.as_deref()),
         },
+        Route::Child {
+            rg,
+            kind,
+            name,
+            child_type,
+            child,
+            ..
+        } => match (kind, child_type.to_ascii_lowercase().as_str()) {
+            (Kind::VirtualNetwork, "subnets") => network::subnet(ctx, st, req, &rg, &name, &child),
+            (Kind::Workspace, "privateendpointconnections") => {
+                network::connection(st, req, &rg, &name, &child)
+            }
+            _ => Err(ArmError::not_found(
+                "InvalidResourceType",
+                format!(
+                    "The resource type '{}/{child_type}' could not be found in the namespace \
+                     '{}' for api version '{}'.",
+                    kind.ns_type().split('/').nth(1).unwrap_or_default(),
+                    kind.ns_type().split('/').next().unwrap_or_default(),
+                    req.api_version()
+                ),
+            )),
+        },
+        Route::NetworkOp { id, result, .. } => network::operation(ctx, st, req, &id, result),
         Route::WorkspaceOpStatus { id, .. } => workspaces::operation_status(ctx, st, req, &id),
         Route::GenericResources { rg, .. } => {
             only_get(req)?;
@@ -479,6 +560,8 @@ pub(crate) fn items_of(ctx: &Ctx, st: &Store, kind: Kind, rg: Option<&str>) -> V
         Kind::Workspace => workspaces::list(st, rg),
         Kind::Registry => registries::list(st, rg),
         Kind::Identity => identities::list(st, rg),
+        Kind::VirtualNetwork => network::list_vnets(st, rg),
+        Kind::PrivateEndpoint => network::list_endpoints(st, rg),
     }
 }
 

@@ -105,6 +105,16 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
         &[("userAssignedIdentities", Family::ManagedIdentity)],
     ),
     (
+        "Microsoft.Network",
+        &[
+            ("virtualNetworks", Family::Network),
+            ("virtualNetworks/subnets", Family::Network),
+            ("privateEndpoints", Family::Network),
+            ("locations/operations", Family::Network),
+            ("locations/operationResults", Family::Network),
+        ],
+    ),
+    (
         "Microsoft.Authorization",
         &[
             ("roleAssignments", Family::Authorization),

@@ -179,7 +179,7 @@ fn linked(ctx: &Ctx, st: &Store, field: &str, id: &str, kind: Kind) -> ArmResult
             st.identities.get(&child_key(&rg, &name)),
             "Microsoft.ManagedIdentity/userAssignedIdentities",
         ),
-        Kind::Workspace => (None, NS_TYPE),
+        Kind::Workspace | Kind::VirtualNetwork | Kind::PrivateEndpoint => (None, NS_TYPE),
     };
     let tracked = tracked
         .filter(|t| t.rg == rg.to_lowercase())
@@ -832,7 +832,7 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
     let op = st.ops.get(id).ok_or_else(not_found)?;
     if matches!(
         op.kind,
-        OpKind::GroupDelete { .. } | OpKind::StorageCreate { .. }
+        OpKind::GroupDelete { .. } | OpKind::StorageCreate { .. } | OpKind::Network { .. }
     ) {
         return Err(not_found());
     }
@@ -887,9 +887,10 @@ pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -
             "applicationInsightsResults": [],
             "otherResults": [],
         }})),
-        OpKind::ResyncKeys | OpKind::GroupDelete { .. } | OpKind::StorageCreate { .. } => {
-            Resp::empty(StatusCode::OK)
-        }
+        OpKind::ResyncKeys
+        | OpKind::GroupDelete { .. }
+        | OpKind::StorageCreate { .. }
+        | OpKind::Network { .. } => Resp::empty(StatusCode::OK),
     })
 }
 
