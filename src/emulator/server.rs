@@ -50,6 +50,8 @@ pub(crate) struct Ctx {
     pub journal: Journal,
     /// Service principals besides the configured one.
     pub principals: Mutex<Vec<ServicePrincipal>>,
+    /// Certificates, federated credentials, codes, refresh tokens, managed identities.
+    signin: Mutex<super::signin::SignIn>,
     started: Instant,
 }
 
@@ -81,6 +83,7 @@ impl Ctx {
             faults,
             journal: Journal::default(),
             principals: Mutex::new(Vec::new()),
+            signin: Mutex::new(super::signin::SignIn::new(super::graph::DEFAULT_USER_UPN)),
             started: Instant::now(),
         };
         ctx.persist();
@@ -95,6 +98,11 @@ impl Ctx {
                 tracing::warn!("cannot save the emulator state to {}: {e}", path.display());
             }
         }
+    }
+
+    /// The sign-in state. Never held while taking the store's lock.
+    pub(crate) fn signin(&self) -> MutexGuard<'_, super::signin::SignIn> {
+        self.signin.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The store, with every long-running operation that is due applied.
