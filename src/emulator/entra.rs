@@ -262,7 +262,9 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
     let param = |name: &str| params.get(name);
     let grant = param("grant_type");
     // Users may sign in through `organizations`/`common`; applications name their tenant.
-    if !known_tenant(ctx, tenant) && !(generic_tenant(tenant) && grant.is_some_and(user_flow)) {
+    let tenant_ok =
+        known_tenant(ctx, tenant) || (generic_tenant(tenant) && grant.is_some_and(user_flow));
+    if !tenant_ok {
         return tenant_not_found(ctx, tenant);
     }
     let missing = |name: &str| {
