@@ -943,3 +943,141 @@ async fn openid_configuration_advertises_the_flows() {
         assert!(grants.contains(g), "{grants}");
     }
 }
+
+#[tokio::test]
+async fn admin_api_registers_apps_certificates_users_and_identities() {
+    let emu = start().await;
+    // An app with a made-up secret signs in with it.
+    let app = admin(&emu, reqwest::Method::POST, "apps", json!({})).await;
+    let client_id = app["clientId"].as_str().unwrap();
+    let secret = app["clientSecret"]
+        .as_str()
+        .expect("a generated secret is shown once");
+    let again = admin(
+        &emu,
+        reqwest::Method::POST,
+        "apps",
+        json!({"clientId": client_id}),
+    )
+    .await;
+    assert_eq!(again["objectId"], app["objectId"]);
+    assert!(again.get("clientSecret").is_none(), "{again}");
+    let cred = auth::client_secret(&emu.url(), emu.tenant_id(), client_id, secret, None).unwrap();
+    assert_eq!(
+        arm_call(&emu, cred).await,
+        app["objectId"].as_str().unwrap()
+    );
+
+    // Its certificate, through HTTP.
+    let pem = std::fs::read_to_string(data("client-cert-only.pem")).unwrap();
+    let added = admin(
+        &emu,
+        reqwest::Method::POST,
+        &format!("apps/{client_id}/certificates"),
+        json!({"certificate": pem}),
+    )
+    .await;
+    assert_eq!(added["x5t#S256"].as_str().unwrap().len(), 43);
+    let cred = auth::client_certificate(
+        &emu.url(),
+        emu.tenant_id(),
+        client_id,
+        &data("client-pkcs8.pem"),
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        arm_call(&emu, cred).await,
+        app["objectId"].as_str().unwrap()
+    );
+
+    // A user, who then approves device codes.
+    let user = admin(
+        &emu,
+        reqwest::Method::POST,
+        "users",
+        json!({"userPrincipalName": "grace@azml-emulator.onmicrosoft.com", "displayName": "Grace"}),
+    )
+    .await;
+    let settings = admin(
+        &emu,
+        reqwest::Method::PATCH,
+        "signin",
+        json!({"user": "grace@azml-emulator.onmicrosoft.com"}),
+    )
+    .await;
+    assert_eq!(settings["user"], "grace@azml-emulator.onmicrosoft.com");
+    assert_eq!(settings["deviceCodeAutoApproveAfterPolls"], 1);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let cred = auth::device_code(device_code_cred(&emu, tx));
+    assert_eq!(arm_call(&emu, cred).await, user["id"].as_str().unwrap());
+
+    // The managed identity's coordinates.
+    let mi = admin(&emu, reqwest::Method::GET, "managed-identity", json!(null)).await;
+    assert_eq!(mi["endpoint"], json!(emu.identity_endpoint()));
+    assert_eq!(mi["header"], json!(emu.identity_header()));
+    assert_eq!(mi["identities"][0]["type"], "SystemAssigned");
+    assert_eq!(
+        mi["identities"][0]["principalId"],
+        json!(emu.system_identity().1)
+    );
+
+    // Bad input is refused with a reason.
+    let client = http();
+    for (method, path, body) in [
+        (
+            reqwest::Method::POST,
+            format!("apps/{client_id}/certificates"),
+            json!({"certificate": "bm90IGEgY2VydA=="}),
+        ),
+        (
+            reqwest::Method::POST,
+            "apps/unknown-app/certificates".to_string(),
+            json!({"certificate": pem}),
+        ),
+        (
+            reqwest::Method::POST,
+            "apps/unknown-app/federatedCredentials".to_string(),
+            json!({"subject": "s"}),
+        ),
+        (
+            reqwest::Method::PATCH,
+            "signin".to_string(),
+            json!({"user": "nobody@example.com"}),
+        ),
+        (
+            reqwest::Method::PATCH,
+            "signin".to_string(),
+            json!({"deviceCodeInterval": 0}),
+        ),
+        (
+            reqwest::Method::POST,
+            "workload-issuer/tokens".to_string(),
+            json!({}),
+        ),
+    ] {
+        let r = client
+            .request(method, format!("{}/_emulator/{path}", emu.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path} {body}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "InvalidRequestContent", "{v}");
+    }
+    let r = client
+        .post(format!("{}/_emulator/devicecode/approve", emu.url()))
+        .json(&json!({"userCode": "NOPE"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = client
+        .delete(format!("{}/_emulator/signin", emu.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+}
