@@ -380,6 +380,30 @@ async fn managed_identity_signs_in_through_the_app_service_endpoint() {
     assert_eq!(err.status, Some(400), "{err}");
     assert!(err.message.contains("Managed Identity"), "{err}");
 
+    // The identities are principals ARM knows: a role can be assigned to them.
+    let secret_cred = auth::client_secret(
+        &emu.url(),
+        emu.tenant_id(),
+        emu.client_id(),
+        emu.client_secret(),
+        None,
+    )
+    .unwrap();
+    let arm = ArmClient::new(ArmConfig::new(emu.url()), secret_cred).unwrap();
+    let sub = emu.subscription_id();
+    let assigned = arm
+        .put(
+            &format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/0b0f3a1e-6a4b-4c55-9d3c-0d6f2c9c1a02"),
+            "2022-04-01",
+            &json!({"properties": {
+                "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"),
+                "principalId": system_oid,
+            }}),
+        )
+        .await
+        .expect("role assignment for the managed identity");
+    assert_eq!(assigned["properties"]["principalType"], "ServicePrincipal");
+
     // The identity header never reaches the journal.
     let journal = serde_json::to_string(&emu.journal()).unwrap();
     assert!(journal.contains("/msi/token"));

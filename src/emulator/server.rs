@@ -100,7 +100,7 @@ impl Ctx {
         }
     }
 
-    /// The sign-in state. Never held while taking the store's lock.
+    /// The sign-in state. May be taken while the store is locked, never the other way round.
     pub(crate) fn signin(&self) -> MutexGuard<'_, super::signin::SignIn> {
         self.signin.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -558,16 +558,16 @@ fn user_tokens(
     let refresh = ctx.signin().new_refresh_token(client_id, user, now);
     let mut body = super::entra::token_body(ctx, &claims, v2);
     let obj = body.as_object_mut().expect("object");
+    // As Entra ID answers a `.default` request: the delegated scope and `.default` both,
+    // so that MSAL's cache finds the token under the scope it asked for.
+    let r = if resource.ends_with('/') {
+        resource.to_string()
+    } else {
+        format!("{resource}/")
+    };
     obj.insert(
         "scope".into(),
-        json!(format!(
-            "{}user_impersonation",
-            if resource.ends_with('/') {
-                resource.to_string()
-            } else {
-                format!("{resource}/")
-            }
-        )),
+        json!(format!("{r}user_impersonation {r}.default")),
     );
     obj.insert("refresh_token".into(), json!(refresh));
     obj.insert(
