@@ -649,7 +649,12 @@ pub(crate) fn assertion_grant(
         return invalid_client(ctx, 50027, "JWT token is invalid or malformed.");
     };
     let now = ctx.clock.now_secs();
-    let num = |k: &str| payload[k].as_i64();
+    // MSAL writes fractional seconds.
+    let num = |k: &str| {
+        payload[k]
+            .as_i64()
+            .or_else(|| payload[k].as_f64().map(|f| f as i64))
+    };
     let thumb_s256 = header["x5t#S256"].as_str();
     let thumb = header["x5t"].as_str();
     let verdict = if thumb_s256.is_some() || thumb.is_some() {
@@ -735,10 +740,17 @@ fn check_certificate_assertion(
         ));
     }
     let signin = ctx.signin();
+    // MSAL pads its base64url thumbprints, others do not; some send plain base64.
+    let norm =
+        |t: Option<&str>| t.map(|t| t.trim_end_matches('=').replace('+', "-").replace('/', "_"));
+    let (s256, sha1) = (
+        norm(header["x5t#S256"].as_str()),
+        norm(header["x5t"].as_str()),
+    );
     let cert = signin.certificates.iter().find(|c| {
         c.client_id.eq_ignore_ascii_case(app_id)
-            && (header["x5t#S256"].as_str() == Some(c.x5t_s256.as_str())
-                || header["x5t"].as_str() == Some(c.x5t.as_str()))
+            && (s256.as_deref() == Some(c.x5t_s256.as_str())
+                || sha1.as_deref() == Some(c.x5t.as_str()))
     });
     let given = header["x5t#S256"]
         .as_str()
