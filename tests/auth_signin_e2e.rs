@@ -366,6 +366,26 @@ async fn managed_identity_signs_in_through_the_app_service_endpoint() {
         system_oid
     );
 
+    // The older MSI_ENDPOINT protocols: App Service 2017 (with MSI_SECRET) and Cloud Shell
+    // (no secret, a form POST).
+    for secret in [Some(header.as_str()), None] {
+        let cred = ManagedIdentityCredential::msi_endpoint(&endpoint, secret, None).unwrap();
+        assert_eq!(
+            arm_call(&emu, Arc::new(Cached::new(cred))).await,
+            system_oid
+        );
+    }
+    let cred =
+        ManagedIdentityCredential::msi_endpoint(&endpoint, Some(&header), Some(client_id)).unwrap();
+    assert_eq!(
+        arm_call(&emu, Arc::new(Cached::new(cred))).await,
+        added["principalId"].as_str().unwrap()
+    );
+    let cred =
+        ManagedIdentityCredential::msi_endpoint(&endpoint, Some("wrong-secret"), None).unwrap();
+    let err = map_credential_error(cred.get_token(&[ARM_SCOPE], None).await.unwrap_err());
+    assert_eq!(err.status, Some(401), "{err}");
+
     // A wrong header, an unknown identity.
     let cred = ManagedIdentityCredential::app_service(&endpoint, "wrong-header", None).unwrap();
     let err = map_credential_error(cred.get_token(&[ARM_SCOPE], None).await.unwrap_err());

@@ -1376,52 +1376,83 @@ fn mi_error(status: StatusCode, message: &str) -> Resp {
     )
 }
 
-/// `GET {url}/msi/token?resource=…&api-version=2019-08-01` with `X-IDENTITY-HEADER`;
-/// `client_id`, `principal_id` or `mi_res_id` pick a user-assigned identity.
+/// `GET {url}/msi/token?resource=…&api-version=2019-08-01` with `X-IDENTITY-HEADER`
+/// (`client_id`, `principal_id` or `mi_res_id` pick a user-assigned identity); also the
+/// older `MSI_ENDPOINT` protocols: `api-version=2017-09-01` with a `secret` header
+/// (`clientid`), and Cloud Shell's form POST with `Metadata: true`.
 pub(crate) fn managed_identity(ctx: &Ctx, req: &Req) -> Resp {
-    if req.method != axum::http::Method::GET {
-        return mi_error(StatusCode::METHOD_NOT_ALLOWED, "Only GET is supported.");
-    }
     let expected = ctx.signin().identity_header.clone();
-    match req.header("x-identity-header") {
-        None => {
-            return mi_error(
-                StatusCode::BAD_REQUEST,
-                "The request is missing the X-IDENTITY-HEADER header.",
-            )
-        }
-        Some(h) if !constant_time_eq(h.as_bytes(), expected.as_bytes()) => {
+    let secret_ok = |h: &str| constant_time_eq(h.as_bytes(), expected.as_bytes());
+    // App Service 2019-08-01 (`X-IDENTITY-HEADER`), App Service 2017-09-01 (`secret`), or
+    // Cloud Shell (a form POST with `Metadata: true`, as `MSI_ENDPOINT` without
+    // `MSI_SECRET`).
+    let (version, params): (&str, Vec<(String, String)>) = if req.method == axum::http::Method::GET
+    {
+        let (given, version, name) = match (req.header("x-identity-header"), req.header("secret")) {
+            (Some(h), _) => (h, "2019-08-01", "X-IDENTITY-HEADER"),
+            (None, Some(h)) => (h, "2017-09-01", "secret"),
+            (None, None) => {
+                return mi_error(
+                    StatusCode::BAD_REQUEST,
+                    "The request is missing the X-IDENTITY-HEADER header.",
+                )
+            }
+        };
+        if !secret_ok(given) {
             return mi_error(
                 StatusCode::UNAUTHORIZED,
-                "The X-IDENTITY-HEADER header is not valid.",
-            )
+                &format!("The {name} header is not valid."),
+            );
         }
-        Some(_) => {}
-    }
-    match req.q("api-version") {
-        Some("2019-08-01") => {}
-        other => {
+        if req.q("api-version") != Some(version) {
             return mi_error(
                 StatusCode::BAD_REQUEST,
                 &format!(
-                    "The api-version '{}' is not supported; use 2019-08-01.",
-                    other.unwrap_or_default()
+                    "The api-version '{}' is not supported with the {name} header; use {version}.",
+                    req.q("api-version").unwrap_or_default()
                 ),
-            )
+            );
         }
-    }
-    let Some(resource) = req.q("resource").filter(|r| !r.is_empty()) else {
+        (version, req.query.clone())
+    } else if req.method == axum::http::Method::POST {
+        if !req
+            .header("metadata")
+            .is_some_and(|m| m.eq_ignore_ascii_case("true"))
+        {
+            return mi_error(
+                StatusCode::BAD_REQUEST,
+                "Required metadata header not specified.",
+            );
+        }
+        let form = url::form_urlencoded::parse(&req.body)
+            .into_owned()
+            .collect();
+        ("cloudshell", form)
+    } else {
+        return mi_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Only GET and POST are supported.",
+        );
+    };
+    let q = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let Some(resource) = q("resource") else {
         return mi_error(
             StatusCode::BAD_REQUEST,
             "The request is missing the 'resource' parameter.",
         );
     };
     let pick = |i: &&Identity| {
-        if let Some(c) = req.q("client_id") {
+        if let Some(c) = q("client_id").or(q("clientid")) {
             i.client_id.eq_ignore_ascii_case(c)
-        } else if let Some(p) = req.q("principal_id").or(req.q("object_id")) {
+        } else if let Some(p) = q("principal_id").or(q("object_id")) {
             i.principal_id.eq_ignore_ascii_case(p)
-        } else if let Some(r) = req.q("mi_res_id") {
+        } else if let Some(r) = q("mi_res_id") {
             identity_resource_id(ctx, i).eq_ignore_ascii_case(r)
         } else {
             i.system
@@ -1442,13 +1473,18 @@ pub(crate) fn managed_identity(ctx: &Ctx, req: &Req) -> Resp {
         "2",
     );
     let token = ctx.signer.mint(&claims);
-    Resp::ok(json!({
+    let mut body = json!({
         "access_token": token,
         "expires_on": claims.exp.to_string(),
         "resource": resource,
         "token_type": "Bearer",
-        "client_id": identity.client_id,
-    }))
+    });
+    match version {
+        "2019-08-01" => body["client_id"] = json!(identity.client_id),
+        "cloudshell" => body["expires_in"] = json!(TOKEN_LIFETIME_SECS.to_string()),
+        _ => {}
+    }
+    Resp::ok(body)
 }
 
 /// The ARM id of a user-assigned identity (the system-assigned one has the host's).
