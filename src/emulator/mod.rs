@@ -271,27 +271,7 @@ impl Emulator {
     /// credentials) and returns its object id (the `oid` of its tokens); an existing one's id
     /// is returned unchanged. It has no role assignment of its own.
     pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
-        if client_id.eq_ignore_ascii_case(&self.ctx.cfg.client_id) {
-            return self.ctx.principal_oid.clone();
-        }
-        let mut list = self
-            .ctx
-            .principals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = list
-            .iter()
-            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
-        {
-            return p.oid.clone();
-        }
-        let oid = util::new_guid();
-        list.push(server::ServicePrincipal {
-            client_id: client_id.to_string(),
-            secret: client_secret.to_string(),
-            oid: oid.clone(),
-        });
-        oid
+        signin_admin::add_app(&self.ctx, client_id, client_secret)
     }
     /// Registers a certificate (PEM, or base64 DER) for the application `client_id`, which
     /// may then sign in with RS256 client assertions signed by its key (also
