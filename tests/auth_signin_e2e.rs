@@ -4,7 +4,7 @@
 //! identity (App Service endpoint, given explicitly: nothing here can reach IMDS), device code
 //! (approved through the admin API, or by itself after N polls), refresh tokens, and the
 //! interactive browser flow (authorization code + PKCE) with a test opener playing the
-//! browser.
+//! browser; and the default chain picking each kind its environment configures.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -1124,4 +1124,65 @@ async fn admin_api_registers_apps_certificates_users_and_identities() {
         .await
         .unwrap();
     assert_eq!(r.status(), 405);
+}
+
+#[tokio::test]
+async fn default_chain_picks_each_configured_kind() {
+    use _azml::auth::{ChainOptions, DefaultChain};
+    let emu = start().await;
+    let chain = |vars: Vec<(&'static str, String)>| -> Arc<dyn TokenCredential> {
+        Arc::new(DefaultChain::from_env_with(
+            move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()),
+            ChainOptions {
+                exclude_cli: true,
+                ..ChainOptions::default()
+            },
+        ))
+    };
+    // The emulator's own variables: the client secret.
+    let vars: Vec<(&'static str, String)> = emu
+        .env()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            [
+                "AZURE_TENANT_ID",
+                "AZURE_CLIENT_ID",
+                "AZURE_CLIENT_SECRET",
+                "AZURE_AUTHORITY_HOST",
+            ]
+            .into_iter()
+            .find(|n| *n == k)
+            .map(|n| (n, v))
+        })
+        .collect();
+    assert_eq!(arm_call(&emu, chain(vars)).await, emu.principal_oid());
+
+    // Workload identity.
+    let app = "33333333-2222-4333-8444-555555555555";
+    let oid = emu.add_service_principal(app, "unused-secret-value");
+    emu.add_federated_credential(app, &emu.workload_issuer(), "system:serviceaccount:a:b")
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("azml-chain-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("token");
+    std::fs::write(
+        &file,
+        emu.issue_federated_token("system:serviceaccount:a:b"),
+    )
+    .unwrap();
+    let vars = vec![
+        ("AZURE_TENANT_ID", emu.tenant_id().to_string()),
+        ("AZURE_CLIENT_ID", app.to_string()),
+        ("AZURE_FEDERATED_TOKEN_FILE", file.display().to_string()),
+        ("AZURE_AUTHORITY_HOST", emu.url()),
+    ];
+    assert_eq!(arm_call(&emu, chain(vars)).await, oid);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // Managed identity (App Service endpoint announced; IMDS stays off).
+    let vars = vec![
+        ("IDENTITY_ENDPOINT", emu.identity_endpoint()),
+        ("IDENTITY_HEADER", emu.identity_header()),
+    ];
+    assert_eq!(arm_call(&emu, chain(vars)).await, emu.system_identity().1);
 }
