@@ -9,6 +9,7 @@ pub mod chain;
 mod client_assertion;
 mod client_secret;
 mod device_code;
+mod interactive;
 mod managed_identity;
 mod oauth;
 mod persistent;
@@ -29,6 +30,7 @@ pub use azure_cli::AzureCliCredential;
 pub use chain::{ChainOptions, DefaultChain};
 pub use client_assertion::{AssertionSource, ClientAssertionCredential, ClientCertificate};
 pub use device_code::{DeviceCodeCredential, DeviceCodePrompt, PromptCallback};
+pub use interactive::{system_browser, BrowserOpener, InteractiveBrowserCredential};
 pub use managed_identity::{imds_disabled_by_env, ManagedIdentityCredential};
 pub use persistent::PersistentCache;
 pub use subscription::{resolve_subscription, resolve_subscription_with};
@@ -98,6 +100,12 @@ pub fn azure_cli(cli: AzureCliCredential) -> Arc<dyn TokenCredential> {
 
 /// Device code sign-in, cached; the refresh token lives as long as the credential.
 pub fn device_code(cred: DeviceCodeCredential) -> Arc<dyn TokenCredential> {
+    Arc::new(Cached::new(cred))
+}
+
+/// Interactive browser sign-in (authorization code + PKCE, loopback redirect), cached; the
+/// refresh token lives as long as the credential.
+pub fn interactive_browser(cred: InteractiveBrowserCredential) -> Arc<dyn TokenCredential> {
     Arc::new(Cached::new(cred))
 }
 

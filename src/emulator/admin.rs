@@ -11,14 +11,14 @@ use super::http::Resp;
 use super::server::Ctx;
 use super::util::iso;
 
-fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp {
+pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp {
     Resp::json(
         status,
         json!({"error": {"code": code, "message": message.into()}}),
     )
 }
 
-fn body_json(body: &[u8]) -> Result<Value, Resp> {
+pub(crate) fn body_json(body: &[u8]) -> Result<Value, Resp> {
     serde_json::from_slice(body).map_err(|e| {
         error(
             StatusCode::BAD_REQUEST,
@@ -97,6 +97,22 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
         }
         (&Method::GET, ["clock"]) => Resp::ok(json!({"now": iso(ctx.clock.now_ms())})),
         (&Method::GET, ["state"]) => Resp::ok(state(ctx)),
+        (
+            _,
+            ["users"]
+            | ["apps", ..]
+            | ["signin"]
+            | ["devicecode", ..]
+            | ["workload-issuer", ..]
+            | ["managed-identity", ..],
+        ) => match super::signin_admin::route(ctx, method, rest, body) {
+            Some(resp) => resp,
+            None => error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                format!("{method} is not allowed on {path}"),
+            ),
+        },
         (
             _,
             ["faults"]

@@ -1,6 +1,7 @@
-//! The sign-in side: Entra ID's token endpoint (client credentials), OpenID discovery,
-//! MSAL's instance discovery, and ARM's cloud metadata (`/metadata/endpoints`), all pointing
-//! at the emulator.
+//! The sign-in side: Entra ID's token endpoint (every grant azml's credentials use; the
+//! flows beyond the client secret live in `signin`), the device code and authorize
+//! endpoints, the managed-identity endpoint, OpenID discovery, MSAL's instance discovery,
+//! and ARM's cloud metadata (`/metadata/endpoints`), all pointing at the emulator.
 
 use axum::http::{Method, StatusCode};
 use base64::Engine;
@@ -8,8 +9,22 @@ use serde_json::{json, Value};
 
 use super::http::{Req, Resp};
 use super::server::Ctx;
+use super::signin;
 use super::tokens::{Claims, TOKEN_LIFETIME_SECS};
 use super::util::new_guid;
+
+/// A form body (`application/x-www-form-urlencoded`); empty values count as absent.
+pub(crate) struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
 
 /// Routes outside ARM; `None` when nothing matches.
 pub(crate) fn route(ctx: &Ctx, req: &Req) -> Option<Resp> {
@@ -25,6 +40,12 @@ pub(crate) fn route(ctx: &Ctx, req: &Req) -> Option<Resp> {
         [_, "discovery", "instance"] => Some(instance_discovery(ctx, req)),
         [tenant, "oauth2", "v2.0", "token"] => Some(token(ctx, req, tenant, true)),
         [tenant, "oauth2", "token"] => Some(token(ctx, req, tenant, false)),
+        [tenant, "oauth2", "v2.0", "devicecode"] => Some(devicecode(ctx, req, tenant, true)),
+        [tenant, "oauth2", "devicecode"] => Some(devicecode(ctx, req, tenant, false)),
+        [tenant, "oauth2", "v2.0", "authorize"] => Some(authorize(ctx, req, tenant, true)),
+        [tenant, "oauth2", "authorize"] => Some(authorize(ctx, req, tenant, false)),
+        ["devicelogin"] => Some(signin::devicelogin(ctx)),
+        ["msi", "token"] => Some(signin::managed_identity(ctx, req)),
         _ => None,
     }
 }
@@ -33,7 +54,13 @@ fn known_tenant(ctx: &Ctx, tenant: &str) -> bool {
     tenant.eq_ignore_ascii_case(&ctx.cfg.tenant_id)
 }
 
-fn aad_error(ctx: &Ctx, status: StatusCode, error: &str, code: u32, description: &str) -> Resp {
+pub(crate) fn aad_error(
+    ctx: &Ctx,
+    status: StatusCode,
+    error: &str,
+    code: u32,
+    description: &str,
+) -> Resp {
     let trace = new_guid();
     let correlation = new_guid();
     let timestamp = {
@@ -95,6 +122,8 @@ fn openid_configuration(ctx: &Ctx, tenant: &str, v2: bool) -> Resp {
     Resp::ok(json!({
         "token_endpoint": format!("{prefix}/token"),
         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
+        "code_challenge_methods_supported": ["S256"],
         "jwks_uri": format!("{url}/{tenant}/discovery/v2.0/keys"),
         "response_modes_supported": ["query", "fragment", "form_post"],
         "subject_types_supported": ["pairwise"],
@@ -136,15 +165,17 @@ fn instance_discovery(ctx: &Ctx, req: &Req) -> Resp {
     }))
 }
 
-fn form(req: &Req) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(&req.body)
-        .into_owned()
-        .collect()
+fn form(req: &Req) -> Form {
+    Form(
+        url::form_urlencoded::parse(&req.body)
+            .into_owned()
+            .collect(),
+    )
 }
 
-fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
-    if req.method != Method::POST {
-        return aad_error(
+fn post_only(ctx: &Ctx, req: &Req) -> Option<Resp> {
+    (req.method != Method::POST).then(|| {
+        aad_error(
             ctx,
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -153,19 +184,89 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
                 "The endpoint only accepts POST requests. Received a {} request.",
                 req.method
             ),
-        );
+        )
+    })
+}
+
+fn devicecode(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
+    if let Some(refusal) = post_only(ctx, req) {
+        return refusal;
     }
-    if !known_tenant(ctx, tenant) {
+    if !known_tenant(ctx, tenant) && !generic_tenant(tenant) {
         return tenant_not_found(ctx, tenant);
     }
-    let params = form(req);
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
+    signin::devicecode(ctx, &form(req), v2)
+}
+
+fn authorize(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
+    if req.method != Method::GET && req.method != Method::POST {
+        return aad_error(
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900561,
+            "The authorize endpoint accepts GET (and form_post POST) requests only.",
+        );
+    }
+    if !known_tenant(ctx, tenant) && !generic_tenant(tenant) {
+        return tenant_not_found(ctx, tenant);
+    }
+    signin::authorize(ctx, req, v2)
+}
+
+/// `organizations` and `common` resolve to the emulator's one tenant for users.
+fn generic_tenant(tenant: &str) -> bool {
+    ["common", "organizations"]
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(tenant))
+}
+
+/// The token answer's body for `claims` (v1 adds strings and the resource).
+pub(crate) fn token_body(ctx: &Ctx, claims: &Claims, v2: bool) -> Value {
+    let access_token = ctx.signer.mint(claims);
+    let mut body = json!({
+        "token_type": "Bearer",
+        "expires_in": TOKEN_LIFETIME_SECS,
+        "ext_expires_in": TOKEN_LIFETIME_SECS,
+        "access_token": access_token,
+    });
+    if !v2 {
+        // The v1 endpoint answers with strings and the resource.
+        let obj = body.as_object_mut().expect("object");
+        obj.insert(
+            "expires_in".into(),
+            Value::from(TOKEN_LIFETIME_SECS.to_string()),
+        );
+        obj.insert(
+            "ext_expires_in".into(),
+            Value::from(TOKEN_LIFETIME_SECS.to_string()),
+        );
+        obj.insert("expires_on".into(), Value::from(claims.exp.to_string()));
+        obj.insert("not_before".into(), Value::from(claims.nbf.to_string()));
+        obj.insert("resource".into(), Value::from(claims.aud.clone()));
+    }
+    body
+}
+
+fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
+    if let Some(refusal) = post_only(ctx, req) {
+        return refusal;
+    }
+    let user_flow = |g: &str| {
+        matches!(
+            g,
+            "refresh_token" | "authorization_code" | signin::DEVICE_CODE_GRANT
+        )
     };
+    let params = form(req);
+    let param = |name: &str| params.get(name);
+    let grant = param("grant_type");
+    // Users may sign in through `organizations`/`common`; applications name their tenant.
+    let tenant_ok =
+        known_tenant(ctx, tenant) || (generic_tenant(tenant) && grant.is_some_and(user_flow));
+    if !tenant_ok {
+        return tenant_not_found(ctx, tenant);
+    }
     let missing = |name: &str| {
         aad_error(
             ctx,
@@ -175,17 +276,23 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             &format!("The request body must contain the following parameter: '{name}'."),
         )
     };
-    let Some(grant_type) = param("grant_type") else {
+    let Some(grant_type) = grant else {
         return missing("grant_type");
     };
-    if grant_type != "client_credentials" {
-        return aad_error(
-            ctx,
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            70003,
-            &format!("The app requested an unsupported grant type '{grant_type}'."),
-        );
+    match grant_type {
+        "client_credentials" => {}
+        signin::DEVICE_CODE_GRANT => return signin::device_code_grant(ctx, &params, v2),
+        "refresh_token" => return signin::refresh_grant(ctx, &params, v2),
+        "authorization_code" => return signin::auth_code_grant(ctx, &params, v2),
+        _ => {
+            return aad_error(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                70003,
+                &format!("The app requested an unsupported grant type '{grant_type}'."),
+            )
+        }
     }
     // client_secret_basic: "Authorization: Basic base64(id:secret)".
     let basic = req
@@ -270,6 +377,9 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             ),
         );
     };
+    if param("client_assertion").is_some() || param("client_assertion_type").is_some() {
+        return signin::assertion_grant(ctx, &params, &app_id, &oid, resource, v2, tenant);
+    }
     let secret = param("client_secret")
         .map(str::to_string)
         .or_else(|| basic.map(|(_, s)| s));
@@ -310,30 +420,9 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
         sub: oid,
         tid: ctx.cfg.tenant_id.clone(),
         ver: "1.0".into(),
+        ..Claims::default()
     };
-    let access_token = ctx.signer.mint(&claims);
-    let mut body = json!({
-        "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_SECS,
-        "ext_expires_in": TOKEN_LIFETIME_SECS,
-        "access_token": access_token,
-    });
-    if !v2 {
-        // The v1 endpoint answers with strings and the resource.
-        let obj = body.as_object_mut().expect("object");
-        obj.insert(
-            "expires_in".into(),
-            Value::from(TOKEN_LIFETIME_SECS.to_string()),
-        );
-        obj.insert(
-            "ext_expires_in".into(),
-            Value::from(TOKEN_LIFETIME_SECS.to_string()),
-        );
-        obj.insert("expires_on".into(), Value::from(claims.exp.to_string()));
-        obj.insert("not_before".into(), Value::from(claims.nbf.to_string()));
-        obj.insert("resource".into(), Value::from(claims.aud.clone()));
-    }
-    Resp::ok(body).header("cache-control", "no-store, no-cache")
+    Resp::ok(token_body(ctx, &claims, v2)).header("cache-control", "no-store, no-cache")
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

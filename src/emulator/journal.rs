@@ -40,7 +40,7 @@ fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     matches!(
         n.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "x-identity-header"
     ) || [
         "secret",
         "token",
@@ -124,9 +124,11 @@ mod tests {
         h.insert("x-client-secret", "s3".parse().unwrap());
         h.insert("content-type", "application/json".parse().unwrap());
         h.insert("x-ms-client-request-id", "id1".parse().unwrap());
+        h.insert("x-identity-header", "idh-secret".parse().unwrap());
         let r = redact_headers(&h);
         let text = format!("{r:?}");
         assert!(!text.contains("abc") && !text.contains("s3"), "{text}");
+        assert!(!text.contains("idh-secret"), "{text}");
         assert!(text.contains("application/json") && text.contains("id1"));
         assert_eq!(
             redact_path("/p", Some("api-version=1&sig=xyz&client_secret=q")),

@@ -23,6 +23,8 @@ mod http;
 mod journal;
 mod resources;
 mod server;
+mod signin;
+mod signin_admin;
 mod store;
 mod throttle;
 mod tls;
@@ -278,27 +280,90 @@ impl Emulator {
     /// credentials) and returns its object id (the `oid` of its tokens); an existing one's id
     /// is returned unchanged. It has no role assignment of its own.
     pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
-        if client_id.eq_ignore_ascii_case(&self.ctx.cfg.client_id) {
-            return self.ctx.principal_oid.clone();
-        }
-        let mut list = self
-            .ctx
-            .principals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = list
+        signin_admin::add_app(&self.ctx, client_id, client_secret)
+    }
+    /// Registers a certificate (PEM, or base64 DER) for the application `client_id`, which
+    /// may then sign in with RS256 client assertions signed by its key (also
+    /// `POST /_emulator/apps/{clientId}/certificates`). Returns its `x5t#S256` thumbprint.
+    pub fn add_certificate(&self, client_id: &str, certificate: &str) -> Result<String, String> {
+        signin_admin::add_certificate(&self.ctx, client_id, certificate).map(|(_, s256)| s256)
+    }
+    /// Lets the application `client_id` sign in with tokens of `issuer` for `subject`
+    /// (workload identity; audience `api://AzureADTokenExchange`). Only the emulator's own
+    /// issuer ([`Emulator::workload_issuer`]) can be verified. Also
+    /// `POST /_emulator/apps/{clientId}/federatedCredentials`.
+    pub fn add_federated_credential(
+        &self,
+        client_id: &str,
+        issuer: &str,
+        subject: &str,
+    ) -> Result<(), String> {
+        signin_admin::add_federated(
+            &self.ctx,
+            client_id,
+            issuer,
+            subject,
+            vec![signin::TOKEN_EXCHANGE_AUDIENCE.to_string()],
+        )
+    }
+    /// The issuer URL of the service account tokens the emulator hands out.
+    pub fn workload_issuer(&self) -> String {
+        signin::workload_issuer(&self.ctx)
+    }
+    /// A service account token for `subject` from the emulator's workload issuer, valid an
+    /// hour (what a Kubernetes cluster projects into `AZURE_FEDERATED_TOKEN_FILE`). Also
+    /// `POST /_emulator/workload-issuer/tokens`.
+    pub fn issue_federated_token(&self, subject: &str) -> String {
+        signin_admin::issue_federated_token(
+            &self.ctx,
+            subject,
+            signin::TOKEN_EXCHANGE_AUDIENCE,
+            3600,
+        )
+    }
+    /// Approves the pending device code `user_code` as `user_principal_name` (default: the
+    /// sign-in user, `user@azml-emulator.onmicrosoft.com` unless changed). Also
+    /// `POST /_emulator/devicecode/approve`.
+    pub fn approve_device_code(
+        &self,
+        user_code: &str,
+        user_principal_name: Option<&str>,
+    ) -> Result<(), String> {
+        signin_admin::decide_device_code(&self.ctx, user_code, true, user_principal_name)
+    }
+    /// Declines the pending device code `user_code` (`POST /_emulator/devicecode/deny`).
+    pub fn deny_device_code(&self, user_code: &str) -> Result<(), String> {
+        signin_admin::decide_device_code(&self.ctx, user_code, false, None)
+    }
+    /// Device codes are approved by themselves once `polls` polls were answered
+    /// `authorization_pending` (1 by default); `None`: only an explicit approval does. Also
+    /// `PATCH /_emulator/signin {"deviceCodeAutoApproveAfterPolls": N}`.
+    pub fn set_device_code_auto_approve(&self, polls: Option<u32>) {
+        self.ctx.signin().settings.auto_approve_after_polls = polls;
+    }
+    /// The App Service style managed-identity endpoint (`IDENTITY_ENDPOINT`).
+    pub fn identity_endpoint(&self) -> String {
+        signin_admin::identity_endpoint(&self.ctx)
+    }
+    /// The secret that endpoint expects in `X-IDENTITY-HEADER` (`IDENTITY_HEADER`).
+    pub fn identity_header(&self) -> String {
+        self.ctx.signin().identity_header.clone()
+    }
+    /// Client id and principal (object) id of the host's system-assigned identity.
+    pub fn system_identity(&self) -> (String, String) {
+        let s = self.ctx.signin();
+        let i = s
+            .identities
             .iter()
-            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
-        {
-            return p.oid.clone();
-        }
-        let oid = util::new_guid();
-        list.push(server::ServicePrincipal {
-            client_id: client_id.to_string(),
-            secret: client_secret.to_string(),
-            oid: oid.clone(),
-        });
-        oid
+            .find(|i| i.system)
+            .expect("a system-assigned identity");
+        (i.client_id.clone(), i.principal_id.clone())
+    }
+    /// Adds (or finds) the user-assigned identity `name`; returns its client id and principal
+    /// id. Also `POST /_emulator/managed-identity/identities`.
+    pub fn add_user_assigned_identity(&self, name: &str) -> (String, String) {
+        let i = self.ctx.signin().add_identity(name);
+        (i.client_id, i.principal_id)
     }
     /// Object id of the configured service principal.
     pub fn principal_oid(&self) -> &str {

@@ -51,6 +51,8 @@ pub(crate) struct Ctx {
     pub journal: Journal,
     /// Service principals besides the configured one.
     pub principals: Mutex<Vec<ServicePrincipal>>,
+    /// Certificates, federated credentials, codes, refresh tokens, managed identities.
+    signin: Mutex<super::signin::SignIn>,
     started: Instant,
     /// One context per extra subscription: same tenant, principal, token key and clock, its
     /// own resources and throttling buckets (ARM throttles per subscription).
@@ -129,6 +131,7 @@ impl Ctx {
             faults,
             journal: Journal::default(),
             principals: Mutex::new(Vec::new()),
+            signin: Mutex::new(super::signin::SignIn::new(super::graph::DEFAULT_USER_UPN)),
             started: Instant::now(),
             extra,
         };
@@ -152,6 +155,11 @@ impl Ctx {
                 tracing::warn!("cannot save the emulator state to {}: {e}", path.display());
             }
         }
+    }
+
+    /// The sign-in state. May be taken while the store is locked, never the other way round.
+    pub(crate) fn signin(&self) -> MutexGuard<'_, super::signin::SignIn> {
+        self.signin.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The store, with every long-running operation that is due applied.

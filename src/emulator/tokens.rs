@@ -13,7 +13,7 @@ type HmacSha256 = Hmac<Sha256>;
 /// Lifetime of an access token, as Entra ID issues them for client credentials.
 pub(crate) const TOKEN_LIFETIME_SECS: i64 = 3599;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Claims {
     pub aud: String,
     pub iss: String,
@@ -27,6 +27,13 @@ pub(crate) struct Claims {
     pub sub: String,
     pub tid: String,
     pub ver: String,
+    /// Users' tokens only: who signed in, and the delegated scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scp: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -65,9 +72,14 @@ impl Signer {
     }
 
     pub(crate) fn mint(&self, claims: &Claims) -> String {
+        self.mint_json(&serde_json::to_value(claims).expect("claims"))
+    }
+
+    /// Signs any JSON payload (ID tokens, the workload issuer's service account tokens).
+    pub(crate) fn mint_json(&self, payload: &serde_json::Value) -> String {
         let header =
             URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"HS256","kid":"azml-emulator"}"#);
-        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).expect("claims"));
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).expect("payload"));
         let signing_input = format!("{header}.{payload}");
         let mut mac = self.mac();
         mac.update(signing_input.as_bytes());
@@ -75,7 +87,8 @@ impl Signer {
         format!("{signing_input}.{sig}")
     }
 
-    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+    /// The payload of a token this signer minted (signature checked, claims not).
+    pub(crate) fn verify_json(&self, token: &str) -> Result<serde_json::Value, TokenError> {
         let mut parts = token.split('.');
         let (Some(h), Some(p), Some(s), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -89,7 +102,12 @@ impl Signer {
         mac.update(p.as_bytes());
         mac.verify_slice(&sig).map_err(|_| TokenError::Invalid)?;
         let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| TokenError::Invalid)?;
-        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid)?;
+        serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid)
+    }
+
+    pub(crate) fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let payload = self.verify_json(token)?;
+        let claims: Claims = serde_json::from_value(payload).map_err(|_| TokenError::Invalid)?;
         // Entra ID tolerates five minutes of clock skew.
         if claims.nbf > now + 300 {
             return Err(TokenError::Invalid);
@@ -122,6 +140,7 @@ mod tests {
             sub: "o".into(),
             tid: "t".into(),
             ver: "1.0".into(),
+            ..Claims::default()
         }
     }
 

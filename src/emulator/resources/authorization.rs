@@ -150,6 +150,23 @@ fn principal_type(ctx: &Ctx, st: &Store, id: &str) -> Option<&'static str> {
     if eq_ci(&ctx.principal_oid, id) {
         return Some("ServicePrincipal");
     }
+    // Applications and managed identities added at run time (the sign-in lock is taken
+    // inside the store's, never the other way round).
+    let added_app = ctx
+        .principals
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .any(|p| eq_ci(&p.oid, id));
+    if added_app
+        || ctx
+            .signin()
+            .identities
+            .iter()
+            .any(|i| eq_ci(&i.principal_id, id))
+    {
+        return Some("ServicePrincipal");
+    }
     let ws_identity = st.workspaces.values().any(|w| {
         w.body["identity"]["principalId"]
             .as_str()
