@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use _azml::arm::RetryPolicy;
 use _azml::ErrorKind;
 use common::*;
 use serde_json::json;
@@ -318,11 +317,9 @@ async fn retry_after_on_polls_has_a_ceiling() {
         _ => reply(200, &[], Some(json!({"name": "w"}))),
     })
     .await;
-    let retry = RetryPolicy {
-        max_retry_after: Duration::from_millis(50),
-        ..fast_retry()
-    };
-    let arm = client_with(config(&server.base), retry);
+    let mut cfg = config(&server.base);
+    cfg.poll_max_wait = Duration::from_millis(50);
+    let arm = client_with(cfg, fast_retry());
     assert_eq!(arm.put(WS, V, &json!({})).await.unwrap()["name"], "w");
 }
 

@@ -13,7 +13,8 @@ pub const SUBSCRIPTIONS: &str = "2022-12-01";
 pub const ML_NAMESPACE: &str = "Microsoft.MachineLearningServices";
 
 /// The kinds of resource a workspace links to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Kind {
     StorageAccount,
     KeyVault,
