@@ -311,7 +311,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -323,6 +323,10 @@ impl Core {
         ca_file: Option<PathBuf>,
         graph_endpoint: Option<String>,
         authority: Option<String>,
+        polling_interval: Option<f64>,
+        polling_min_wait: Option<f64>,
+        polling_max_wait: Option<f64>,
+        operation_timeout: Option<f64>,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -367,6 +371,43 @@ impl Core {
         graph.ca_file = ca_file.clone();
         let mut config = ArmConfig::new(endpoint);
         config.ca_file = ca_file;
+        let set = |name: &str, value: Option<f64>, slot: &mut std::time::Duration| match value {
+            None => Ok(()),
+            Some(v) if v.is_finite() && (0.0..=1e9).contains(&v) => {
+                *slot = std::time::Duration::from_secs_f64(v);
+                Ok(())
+            }
+            Some(v) => Err(errors::validation(
+                py,
+                format!("{name} must be a number of seconds >= 0, not {v}"),
+            )),
+        };
+        set(
+            "polling_interval",
+            polling_interval,
+            &mut config.poll_interval,
+        )?;
+        set(
+            "polling_min_wait",
+            polling_min_wait,
+            &mut config.poll_min_wait,
+        )?;
+        set(
+            "polling_max_wait",
+            polling_max_wait,
+            &mut config.poll_max_wait,
+        )?;
+        set(
+            "operation_timeout",
+            operation_timeout,
+            &mut config.lro_timeout,
+        )?;
+        if config.poll_min_wait > config.poll_max_wait {
+            return Err(errors::validation(
+                py,
+                "polling_min_wait must not be longer than polling_max_wait",
+            ));
+        }
         Ok(Core {
             inner: Arc::new(Inner {
                 subscription_id,

@@ -282,6 +282,12 @@ impl PollerCore {
         bridge::spawn(py, fut, future)
     }
 
+    /// Start polling in the background (blocking pollers).
+    #[pyo3(name = "start")]
+    fn py_start(&self) {
+        self.shared.start();
+    }
+
     /// The name of the command (`workspace.create` …).
     #[getter]
     fn operation(&self) -> String {
