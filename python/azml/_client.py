@@ -371,6 +371,7 @@ def _namespace_classes(spec: type, prefix: str) -> Tuple[type, type]:
     for name, fn in methods.items():
         # Argument errors (TypeError) name the public method.
         fn.__qualname__ = f"{prefix}.{name}"
+
     def sync(name: str, fn: Callable[..., _Request]) -> Callable[..., Any]:
         return _sync_begin(fn) if name.startswith("begin_") else _sync(fn)
 
@@ -487,7 +488,9 @@ class _ClientBase:
             "polling_max_wait": polling_max_wait, "operation_timeout": operation_timeout,
         }  # fmt: skip
         for key, value in polling.items():
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
                 raise ValidationError(f"{key} must be a number of seconds, not {value!r}")
         self._core = _build_core(
             subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint,
