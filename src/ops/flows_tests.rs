@@ -795,3 +795,30 @@ async fn list_by_group_and_subscription() {
     .unwrap();
     assert_eq!(shown["id"], WS);
 }
+
+#[tokio::test]
+async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint_after() {
+    let arm = FakeArm::with_group();
+    let subnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default";
+    arm.seed(subnet, json!({"id": subnet}));
+    let p = WorkspaceCreate {
+        pe_name: Some("pe1".into()),
+        pe_vnet_name: Some("vnet1".into()),
+        pe_resource_group: Some("net".into()),
+        ..create("ws1")
+    };
+    let rest = flows::workspace_create_begin(&arm, SUB, p).await.unwrap();
+    let pe_path =
+        "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe1";
+    assert_eq!(arm.writes().last().unwrap(), &format!("PUT {WS}"));
+    let json = serde_json::to_string(&rest).unwrap();
+    // Another process: only what the JSON says.
+    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    assert_ne!(resumed, rest, "the local head start does not travel");
+    let ws = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    assert_eq!(arm.writes().last().unwrap(), &format!("PUT {pe_path}"));
+    assert_eq!(arm.calls().last().unwrap(), &format!("GET {WS}"));
+    assert_eq!(ws["id"], WS);
+    let conn = &arm.body(pe_path)["properties"]["manualPrivateLinkServiceConnections"][0];
+    assert_eq!(conn["properties"]["privateLinkServiceId"], WS);
+}

@@ -311,9 +311,12 @@ impl PollerCore {
     /// `InProgress`, `Succeeded`, `Failed`, or `Stopped` (polling cancelled here; the
     /// operation goes on in Azure).
     fn status(&self) -> &'static str {
-        match &*self.shared.outcome.borrow() {
-            Some(Ok(_)) => "Succeeded",
-            Some(Err(_)) => "Failed",
+        // The outcome is read and released before the state is locked: `start` takes them
+        // in the other order.
+        let finished = self.shared.outcome.borrow().as_ref().map(|r| r.is_ok());
+        match finished {
+            Some(true) => "Succeeded",
+            Some(false) => "Failed",
             None if self.shared.lock().stopped => "Stopped",
             None => "InProgress",
         }
