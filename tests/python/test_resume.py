@@ -220,6 +220,44 @@ def test_each_long_method_has_a_poller_with_the_plain_result(client):
     client.groups.delete(group)
 
 
+def _add_fault(url, rule):
+    request = urllib.request.Request(
+        f"{url}/_emulator/faults", data=json.dumps(rule).encode(), method="POST",
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as r:
+        return json.load(r)["id"]
+
+
+def _remove_fault(url, rule_id):
+    request = urllib.request.Request(f"{url}/_emulator/faults/{rule_id}", method="DELETE")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_a_resumed_create_that_fails_removes_the_dependents_it_created(client, emu):
+    group, name = unique("rg"), unique("ws")
+    client.groups.create(group, location="eastus")
+    rule = _add_fault(emu.url, {
+        "method": "PUT", "path": f"/workspaces/{name}$",
+        "action": {"type": "fail_operation", "code": "InternalServerError", "message": "boom"},
+    })  # fmt: skip
+    try:
+        poller = client.workspaces.begin_create(name, resource_group=group)
+        token = poller.continuation_token()
+        poller.cancel()
+        created = _decode(token)["state"]["created"]
+        assert {c["kind"] for c in created} == {"storageAccount", "keyVault", "appInsights"}
+        with pytest.raises(azml.OperationFailedError) as caught:
+            client.resume(token).result()
+    finally:
+        _remove_fault(emu.url, rule)
+    assert caught.value.code == "InternalServerError"
+    assert "removed the dependents this call had created" in caught.value.message
+    storage = next(c["name"] for c in created if c["kind"] == "storageAccount")
+    with pytest.raises(azml.ResourceNotFoundError):
+        client.storage_accounts.show(storage, resource_group=group)
+
+
 @pytest.fixture(scope="module")
 def slow_emu():
     # Group deletion takes 75 s in Azure; scaled to 1.5 s.
@@ -233,7 +271,8 @@ def _client(emu, cls=azml.Client, **options):
 
 
 def test_the_overall_timeout_raises_operation_timeout_error(slow_emu):
-    client = _client(slow_emu)
+    # The emulator asks for Azure's 15 s between polls of a group deletion: cut to 0.05 s.
+    client = _client(slow_emu, polling_max_wait=0.05)
     group = unique("rg")
     client.groups.create(group, location="eastus")
     hasty = _client(slow_emu, operation_timeout=0.05, polling_max_wait=0.01)
