@@ -8,6 +8,7 @@
 //! nothing else: ARM goes on, and the token can still be resumed). `cancel()` stops the
 //! polling of this poller for good.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -48,6 +49,9 @@ struct Shared {
     format: Format,
     state: Mutex<State>,
     outcome: watch::Sender<Outcome>,
+    /// asyncio waiters (`result_async`, `wait_async`) not yet gone: the polling of an
+    /// asyncio poller stops when the last one goes away before the end.
+    waiters: AtomicUsize,
 }
 
 impl Shared {
@@ -149,13 +153,23 @@ fn seconds(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
     }
 }
 
-/// Stops the polling when an asyncio waiter goes away before the end (its task cancelled,
-/// or its timeout reached).
-struct StopOnDrop(Arc<Shared>);
+/// One asyncio waiter: when the last one goes away before the end (its task cancelled, or
+/// its timeout reached), the polling stops.
+struct Waiter(Arc<Shared>);
 
-impl Drop for StopOnDrop {
+impl Waiter {
+    /// Registered before the polling is started, so that a waiter leaving meanwhile cannot
+    /// stop the polling this one is about to wait for.
+    fn register(shared: &Arc<Shared>) -> Self {
+        shared.waiters.fetch_add(1, Ordering::SeqCst);
+        Waiter(shared.clone())
+    }
+}
+
+impl Drop for Waiter {
     fn drop(&mut self) {
-        if self.0.outcome.borrow().is_none() {
+        let last = self.0.waiters.fetch_sub(1, Ordering::SeqCst) == 1;
+        if last && self.0.outcome.borrow().is_none() {
             self.0.stop_polling();
         }
     }
@@ -180,6 +194,7 @@ impl PollerCore {
                     stopped: false,
                 }),
                 outcome: watch::Sender::new(None),
+                waiters: AtomicUsize::new(0),
             }),
         }
     }
@@ -200,6 +215,7 @@ impl PollerCore {
                     stopped: false,
                 }),
                 outcome: watch::Sender::new(None),
+                waiters: AtomicUsize::new(0),
             }),
         }
     }
@@ -358,14 +374,14 @@ impl PollerCore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = seconds(py, timeout)?;
         self.check_running(py)?;
+        let waiter = Waiter::register(&self.shared);
         self.shared.start();
         let shared = self.shared.clone();
         bridge::spawn(
             py,
             async move {
-                let guard = StopOnDrop(shared.clone());
                 let finished = shared.clone().wait(timeout).await;
-                drop(guard);
+                drop(waiter);
                 if !finished {
                     return Err(shared.timed_out(timeout));
                 }
@@ -385,14 +401,14 @@ impl PollerCore {
     ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = seconds(py, timeout)?;
         self.check_running(py)?;
+        let waiter = Waiter::register(&self.shared);
         self.shared.start();
         let shared = self.shared.clone();
         bridge::spawn(
             py,
             async move {
-                let guard = StopOnDrop(shared.clone());
                 let finished = shared.wait(timeout).await;
-                drop(guard);
+                drop(waiter);
                 Ok(Value::Bool(finished))
             },
             future,

@@ -359,3 +359,21 @@ def test_poller_classes_match_their_stubs():
         for name in ("result", "wait"):
             assert asyncio.iscoroutinefunction(getattr(async_cls, name))
             assert not asyncio.iscoroutinefunction(getattr(sync_cls, name))
+
+
+def test_one_of_two_awaiting_tasks_cancelled_leaves_the_other_polling(slow_emu):
+    async def scenario():
+        client = _client(slow_emu, azml.AsyncClient, polling_max_wait=0.02)
+        group = unique("rg")
+        await client.groups.create(group, location="eastus")
+        poller = await client.groups.begin_delete(group)
+        first = asyncio.ensure_future(poller.result())
+        second = asyncio.ensure_future(poller.result())
+        await asyncio.sleep(0.05)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert await asyncio.wait_for(second, 60) is None
+        assert poller.status() == "Succeeded"
+
+    asyncio.run(scenario())
