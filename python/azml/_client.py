@@ -293,39 +293,38 @@ class _Workspaces:
         """Run the workspace diagnosis and return its result (`{"value": {…}}`)."""
         return _request("workspace.diagnose", name=name, resource_group=resource_group)
 
-
-_Workspaces.begin_create = _long(  # type: ignore[attr-defined]
-    _Workspaces.create,
-    """Start creating a workspace; returns a poller once ARM has accepted the workspace
-    itself. Before that, in this call: the resource group (with `create_resource_group`), the
-    checks of what is given by id, and the missing storage account, Key Vault and
-    Application Insights (concurrently); a failure there raises here. The poller (and
-    `Client.resume` of its continuation token, in any process) covers the rest: waiting for
-    the workspace (removing the dependents this call created if it fails), then the private
-    endpoint (`pe_name`), then reading the workspace; `result()` is the same dict
-    `create` returns.""",
-)
-_Workspaces.begin_update = _long(  # type: ignore[attr-defined]
-    _Workspaces.update,
-    """Start the update (a long operation in ARM); the poller's `result()` is the workspace
-    dict `update` returns.""",
-)
-_Workspaces.begin_delete = _long(  # type: ignore[attr-defined]
-    _Workspaces.delete,
-    """Start deleting the workspace; returns a poller once ARM has accepted the deletion.
-    With `all_resources`, the workspace's links are read first; the poller (and a resumed
-    token) waits for the workspace to go, then deletes those resources. `result()` is
-    None.""",
-)
-_Workspaces.begin_sync_keys = _long(  # type: ignore[attr-defined]
-    _Workspaces.sync_keys,
-    """Start resynchronising the dependents' keys (a long operation since api-version
-    2021-01-01); `result()` is None.""",
-)
-_Workspaces.begin_diagnose = _long(  # type: ignore[attr-defined]
-    _Workspaces.diagnose,
-    """Start the workspace diagnosis; `result()` is what `diagnose` returns.""",
-)
+    begin_create = _long(
+        create,
+        """Start creating a workspace; returns a poller once ARM has accepted the workspace
+        itself. Before that, in this call: the resource group (with `create_resource_group`), the
+        checks of what is given by id, and the missing storage account, Key Vault and
+        Application Insights (concurrently); a failure there raises here. The poller (and
+        `Client.resume` of its continuation token, in any process) covers the rest: waiting for
+        the workspace (removing the dependents this call created if it fails), then the private
+        endpoint (`pe_name`), then reading the workspace; `result()` is the same dict
+        `create` returns.""",
+    )
+    begin_update = _long(
+        update,
+        """Start the update (a long operation in ARM); the poller's `result()` is the workspace
+        dict `update` returns.""",
+    )
+    begin_delete = _long(
+        delete,
+        """Start deleting the workspace; returns a poller once ARM has accepted the deletion.
+        With `all_resources`, the workspace's links are read first; the poller (and a resumed
+        token) waits for the workspace to go, then deletes those resources. `result()` is
+        None.""",
+    )
+    begin_sync_keys = _long(
+        sync_keys,
+        """Start resynchronising the dependents' keys (a long operation since api-version
+        2021-01-01); `result()` is None.""",
+    )
+    begin_diagnose = _long(
+        diagnose,
+        """Start the workspace diagnosis; `result()` is what `diagnose` returns.""",
+    )
 
 
 class _StorageAccounts:

@@ -70,8 +70,9 @@ pub struct LroState {
     pub resource: String,
     #[serde(flatten)]
     pub pattern: Pattern,
-    /// The final result of a finished POST (e.g. a diagnosis), kept so that a resumed
-    /// operation answers the same. Never set for operations whose results hold secrets.
+    /// The final result of a POST that finished in its first response, kept (when the
+    /// caller asks, see [`LroState::keeping_result`]) so that a resumed operation answers
+    /// the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
     /// This process's head start: the result when the operation ended in its first response,
@@ -85,15 +86,23 @@ pub struct LroState {
 impl LroState {
     /// An operation that finished in its first response with `body` (`Null`: no body).
     pub fn finished(verb: Verb, resource: impl Into<String>, body: Value) -> Self {
-        let result = (verb == Verb::Post && !body.is_null()).then(|| body.clone());
         LroState {
             verb,
             resource: resource.into(),
             pattern: Pattern::Done,
-            result,
+            result: None,
             ready: Some(body),
             first_wait: None,
         }
+    }
+
+    /// The same, carrying the result of a POST that finished at once into its serialised
+    /// form. Only for results that hold no secret (a diagnosis, not `listKeys`).
+    pub fn keeping_result(mut self) -> Self {
+        if self.verb == Verb::Post && self.pattern == Pattern::Done {
+            self.result = self.ready.clone().filter(|v| !v.is_null());
+        }
+        self
     }
 
     /// The final result, when this process knows it already.
@@ -496,5 +505,20 @@ mod tests {
             let back: LroState = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
             assert_eq!(back, s);
         }
+    }
+
+    #[test]
+    fn a_post_result_travels_only_when_the_caller_says_it_holds_no_secret() {
+        let keys = LroState::finished(Verb::Post, "/x/listKeys", serde_json::json!({"k": "s"}));
+        assert_eq!(keys.ready_value(), Some(&serde_json::json!({"k": "s"})));
+        assert!(!serde_json::to_string(&keys).unwrap().contains("\"s\""));
+        let kept = keys.clone().keeping_result().detached();
+        assert_eq!(kept.result, Some(serde_json::json!({"k": "s"})));
+        // Nothing to keep from an operation still running.
+        let running = LroState {
+            pattern: Pattern::Location { url: "/l".into() },
+            ..keys.detached()
+        };
+        assert_eq!(running.keeping_result().result, None);
     }
 }

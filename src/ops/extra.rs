@@ -126,13 +126,16 @@ pub async fn workspace_diagnose_begin<A: ArmApi>(
     p: WorkspaceRef,
 ) -> Result<LroState> {
     let path = format!("{}/diagnose", workspace_path(sub, &p)?);
-    arm.begin(
-        LroVerb::Post,
-        &path,
-        api_versions::WORKSPACES,
-        Some(&json!({"value": {}})),
-    )
-    .await
+    // A diagnosis holds no secret: one answered at once travels in the token.
+    Ok(arm
+        .begin(
+            LroVerb::Post,
+            &path,
+            api_versions::WORKSPACES,
+            Some(&json!({"value": {}})),
+        )
+        .await?
+        .keeping_result())
 }
 
 pub async fn workspace_list_keys<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<Value> {
