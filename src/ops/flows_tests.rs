@@ -14,6 +14,7 @@ use super::{
     GroupCreate, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
     WorkspaceUpdate,
 };
+use crate::arm::LroState;
 use crate::error::{Error, ErrorKind, Result};
 
 const SUB: &str = "s";
@@ -32,6 +33,8 @@ struct FakeArm {
     failures: Mutex<Vec<(String, String, ErrorKind)>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// (path substring, kind): long-running operations that end with this error.
+    wait_failures: Mutex<Vec<(String, ErrorKind)>>,
 }
 
 fn key(path: &str) -> String {
@@ -160,6 +163,18 @@ impl ArmApi for FakeArm {
     async fn post(&self, path: &str, _api: &str, _body: Option<&Value>) -> Result<Option<Value>> {
         self.begin("POST", path)?;
         Ok(None)
+    }
+    async fn wait_for(&self, state: &LroState) -> Result<Value> {
+        let lower = state.resource.to_lowercase();
+        for (part, kind) in self.wait_failures.lock().unwrap().iter() {
+            if lower.contains(part.as_str()) {
+                return Err(Error::new(*kind, "the operation did not succeed"));
+            }
+        }
+        match state.ready_value() {
+            Some(v) => Ok(v.clone()),
+            None => self.get(&state.resource, "").await,
+        }
     }
 }
 
@@ -821,4 +836,42 @@ async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint
     assert_eq!(ws["id"], WS);
     let conn = &arm.body(pe_path)["properties"]["manualPrivateLinkServiceConnections"][0];
     assert_eq!(conn["properties"]["privateLinkServiceId"], WS);
+}
+
+#[tokio::test]
+async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_does_not() {
+    let arm = FakeArm::with_group();
+    arm.wait_failures
+        .lock()
+        .unwrap()
+        .push(("/workspaces/ws1".into(), ErrorKind::OperationFailed));
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::OperationFailed);
+    assert!(
+        err.message
+            .contains("removed the dependents this call had created"),
+        "{}",
+        err.message
+    );
+    let deletes = |arm: &FakeArm| {
+        arm.writes()
+            .into_iter()
+            .filter(|w| w.starts_with("DELETE "))
+            .count()
+    };
+    assert_eq!(deletes(&arm), 3);
+
+    // After a timeout the workspace may still come: its dependents must stay.
+    let arm = FakeArm::with_group();
+    arm.wait_failures
+        .lock()
+        .unwrap()
+        .push(("/workspaces/ws1".into(), ErrorKind::Timeout));
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout);
+    assert_eq!(deletes(&arm), 0);
 }
