@@ -478,10 +478,10 @@ class _ClientBase:
         polling_max_wait: Optional[float] = None,
         operation_timeout: Optional[float] = None,
     ) -> None:
-        # Long operations: `polling_interval` (s) is the longest wait between polls when the
-        # service names none; a `Retry-After` is honoured within `[polling_min_wait,
-        # polling_max_wait]`; `operation_timeout` bounds the polling of one operation
-        # (OperationTimeoutError). None: 5 s, 0.01 s, 120 s and one hour.
+        """Long operations (seconds; None: the default): `polling_interval` (5) is the
+        longest wait between polls when the service names none; a `Retry-After` is honoured
+        within `[polling_min_wait, polling_max_wait]` (0.01, 120); `operation_timeout`
+        (3600) bounds the polling of one operation (`OperationTimeoutError`)."""
         polling = {
             "polling_interval": polling_interval, "polling_min_wait": polling_min_wait,
             "polling_max_wait": polling_max_wait, "operation_timeout": operation_timeout,
