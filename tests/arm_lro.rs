@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use _azml::arm::RetryPolicy;
+use _azml::arm::{LroPattern, LroState, LroVerb};
 use _azml::ErrorKind;
 use common::*;
 use serde_json::json;
@@ -318,11 +318,9 @@ async fn retry_after_on_polls_has_a_ceiling() {
         _ => reply(200, &[], Some(json!({"name": "w"}))),
     })
     .await;
-    let retry = RetryPolicy {
-        max_retry_after: Duration::from_millis(50),
-        ..fast_retry()
-    };
-    let arm = client_with(config(&server.base), retry);
+    let mut cfg = config(&server.base);
+    cfg.poll_max_wait = Duration::from_millis(50);
+    let arm = client_with(cfg, fast_retry());
     assert_eq!(arm.put(WS, V, &json!({})).await.unwrap()["name"], "w");
 }
 
@@ -614,4 +612,79 @@ async fn post_with_plain_200_returns_body_and_204_returns_none() {
     );
     assert_eq!(arm.post("/a/resyncKeys", V, None).await.unwrap(), None);
     assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
+async fn an_operation_begun_by_one_client_is_finished_by_another_from_its_json() {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let p = polls.clone();
+    let server = mock(move |r| match (r.method.as_str(), r.path.as_str()) {
+        ("PUT", WS) => reply(
+            202,
+            &[(
+                "Azure-AsyncOperation",
+                &format!("{}{OP}?api-version={V}&type=async", r.base),
+            )],
+            None,
+        ),
+        ("GET", OP) if p.fetch_add(1, Ordering::SeqCst) < 1 => {
+            reply(200, &[], Some(json!({"status": "InProgress"})))
+        }
+        ("GET", OP) => reply(200, &[], Some(json!({"status": "Succeeded"}))),
+        ("GET", WS) => reply(200, &[], Some(json!({"name": "w"}))),
+        _ => reply(500, &[], None),
+    })
+    .await;
+    let state = client(&server.base)
+        .begin(LroVerb::Put, WS, V, Some(&json!({})))
+        .await
+        .unwrap();
+    assert_eq!(server.count(), 1, "begin does not poll");
+    let json = serde_json::to_string(&state).unwrap();
+    assert!(!json.contains(&server.base), "paths only: {json}");
+    assert!(!json.contains(TOKEN));
+    let resumed: LroState = serde_json::from_str(&json).unwrap();
+    let other = client(&server.base);
+    assert_eq!(other.wait_for(&resumed).await.unwrap()["name"], "w");
+    assert_eq!(
+        server.trace(),
+        [
+            format!("PUT {WS}"),
+            format!("GET {OP}"),
+            format!("GET {OP}"),
+            format!("GET {WS}"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_resumed_state_naming_another_host_is_refused_and_the_host_never_contacted() {
+    let foreign = mock(|_| reply(200, &[], Some(json!({"status": "Succeeded"})))).await;
+    let server = mock(|_| reply(200, &[], Some(json!({"name": "w"})))).await;
+    for pattern in [
+        json!({"via": "azureAsyncOperation", "url": format!("{}{OP}", foreign.base)}),
+        json!({"via": "location", "url": format!("{}{OP}", foreign.base)}),
+        json!({"via": "location", "url": format!("//{}{OP}", foreign.base.trim_start_matches("http://"))}),
+    ] {
+        let mut state = json!({"verb": "PUT", "resource": format!("{WS}?api-version={V}")});
+        state
+            .as_object_mut()
+            .unwrap()
+            .extend(pattern.as_object().unwrap().clone());
+        let state: LroState = serde_json::from_value(state).unwrap();
+        let err = client(&server.base).wait_for(&state).await.unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+    }
+    assert_eq!(foreign.count(), 0);
+    assert_eq!(server.count(), 0);
+}
+
+#[tokio::test]
+async fn a_delete_of_something_already_gone_begins_finished() {
+    let server = mock(|_| reply(404, &[], Some(json!({"error": {"code": "NotFound"}})))).await;
+    let arm = client(&server.base);
+    let state = arm.begin(LroVerb::Delete, WS, V, None).await.unwrap();
+    assert_eq!(state.pattern, LroPattern::Done);
+    assert!(arm.wait_for(&state).await.unwrap().is_null());
+    assert_eq!(server.count(), 1);
 }

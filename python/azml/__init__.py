@@ -16,6 +16,7 @@ from . import _azml, emulator, errors
 from ._az import AzArgumentError, az
 from ._azml import AccessToken, ClientSecretCredential
 from ._client import AsyncClient, Client
+from ._poller import AsyncPoller, Poller
 from .errors import (
     AuthorizationError,
     AzureError,
@@ -23,6 +24,7 @@ from .errors import (
     HttpResponseError,
     OperationFailedError,
     OperationTimeoutError,
+    PollerCancelledError,
     ResourceExistsError,
     ResourceNotFoundError,
     ServiceRequestError,
@@ -35,6 +37,7 @@ __version__: str = _azml.__version__
 __all__ = [
     "AccessToken",
     "AsyncClient",
+    "AsyncPoller",
     "AuthorizationError",
     "AzArgumentError",
     "AzureError",
@@ -44,6 +47,8 @@ __all__ = [
     "HttpResponseError",
     "OperationFailedError",
     "OperationTimeoutError",
+    "Poller",
+    "PollerCancelledError",
     "ResourceExistsError",
     "ResourceNotFoundError",
     "ServiceRequestError",

@@ -13,6 +13,7 @@ from .errors import ClientAuthenticationError as ClientAuthenticationError
 from .errors import HttpResponseError as HttpResponseError
 from .errors import OperationFailedError as OperationFailedError
 from .errors import OperationTimeoutError as OperationTimeoutError
+from .errors import PollerCancelledError as PollerCancelledError
 from .errors import ResourceExistsError as ResourceExistsError
 from .errors import ResourceNotFoundError as ResourceNotFoundError
 from .errors import ServiceRequestError as ServiceRequestError
@@ -20,6 +21,22 @@ from .errors import ThrottledError as ThrottledError
 from .errors import ValidationError as ValidationError
 
 __version__: str
+
+class _PollerBase:
+    @property
+    def operation(self) -> str: ...
+    def continuation_token(self) -> str: ...
+    def done(self) -> bool: ...
+    def status(self) -> str: ...
+    def cancel(self) -> None: ...
+
+class Poller(_PollerBase):
+    def result(self, timeout: Optional[float] = None) -> Any: ...
+    def wait(self, timeout: Optional[float] = None) -> None: ...
+
+class AsyncPoller(_PollerBase):
+    async def result(self, timeout: Optional[float] = None) -> Any: ...
+    async def wait(self, timeout: Optional[float] = None) -> None: ...
 
 class _Token(Protocol):
     token: str
@@ -44,6 +61,7 @@ class Groups:
     def list(self, tag: Optional[str] = None) -> List[_Json]: ...
     def exists(self, name: str) -> bool: ...
     def delete(self, name: str, *, no_wait: bool = False) -> None: ...
+    def begin_delete(self, name: str) -> Poller: ...
     def update(self, name: str, *, tags: Optional[Dict[str, str]] = None) -> _Json: ...
 
 class AsyncGroups:
@@ -59,6 +77,7 @@ class AsyncGroups:
     async def list(self, tag: Optional[str] = None) -> List[_Json]: ...
     async def exists(self, name: str) -> bool: ...
     async def delete(self, name: str, *, no_wait: bool = False) -> None: ...
+    async def begin_delete(self, name: str) -> AsyncPoller: ...
     async def update(self, name: str, *, tags: Optional[Dict[str, str]] = None) -> _Json: ...
 
 class Workspaces:
@@ -123,6 +142,51 @@ class Workspaces:
     def sync_keys(self, name: str, *, resource_group: str) -> None: ...
     def list_keys(self, name: str, *, resource_group: str) -> _Json: ...
     def diagnose(self, name: str, *, resource_group: str) -> _Json: ...
+    def begin_create(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: Optional[str] = None,
+        storage_account: Optional[str] = None,
+        keyvault: Optional[str] = None,
+        application_insights: Optional[str] = None,
+        container_registry: Optional[str] = None,
+        pe_name: Optional[str] = None,
+        pe_auto_approval: bool = False,
+        pe_resource_group: Optional[str] = None,
+        pe_vnet_name: Optional[str] = None,
+        pe_subnet_name: Optional[str] = None,
+        cmk_keyvault: Optional[str] = None,
+        resource_cmk_uri: Optional[str] = None,
+        hbi_workspace: bool = False,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        exist_ok: bool = False,
+        create_resource_group: bool = False,
+    ) -> Poller: ...
+    def begin_update(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        image_build_compute: Optional[str] = None,
+        allow_public_access: Optional[bool] = None,
+    ) -> Poller: ...
+    def begin_delete(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        all_resources: bool = False,
+        permanently_delete: bool = False,
+    ) -> Poller: ...
+    def begin_sync_keys(self, name: str, *, resource_group: str) -> Poller: ...
+    def begin_diagnose(self, name: str, *, resource_group: str) -> Poller: ...
 
 class AsyncWorkspaces:
     async def create(
@@ -186,6 +250,51 @@ class AsyncWorkspaces:
     async def sync_keys(self, name: str, *, resource_group: str) -> None: ...
     async def list_keys(self, name: str, *, resource_group: str) -> _Json: ...
     async def diagnose(self, name: str, *, resource_group: str) -> _Json: ...
+    async def begin_create(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        location: Optional[str] = None,
+        storage_account: Optional[str] = None,
+        keyvault: Optional[str] = None,
+        application_insights: Optional[str] = None,
+        container_registry: Optional[str] = None,
+        pe_name: Optional[str] = None,
+        pe_auto_approval: bool = False,
+        pe_resource_group: Optional[str] = None,
+        pe_vnet_name: Optional[str] = None,
+        pe_subnet_name: Optional[str] = None,
+        cmk_keyvault: Optional[str] = None,
+        resource_cmk_uri: Optional[str] = None,
+        hbi_workspace: bool = False,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        exist_ok: bool = False,
+        create_resource_group: bool = False,
+    ) -> AsyncPoller: ...
+    async def begin_update(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        friendly_name: Optional[str] = None,
+        description: Optional[str] = None,
+        tags: Optional[Dict[str, str]] = None,
+        image_build_compute: Optional[str] = None,
+        allow_public_access: Optional[bool] = None,
+    ) -> AsyncPoller: ...
+    async def begin_delete(
+        self,
+        name: str,
+        *,
+        resource_group: str,
+        all_resources: bool = False,
+        permanently_delete: bool = False,
+    ) -> AsyncPoller: ...
+    async def begin_sync_keys(self, name: str, *, resource_group: str) -> AsyncPoller: ...
+    async def begin_diagnose(self, name: str, *, resource_group: str) -> AsyncPoller: ...
 
 class StorageAccounts:
     def show(self, name: str, resource_group: Optional[str] = None) -> _Json: ...
@@ -228,6 +337,10 @@ class Client:
         *,
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        polling_min_wait: Optional[float] = None,
+        polling_max_wait: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
     ) -> None: ...
     @property
     def subscription_id(self) -> str: ...
@@ -237,6 +350,7 @@ class Client:
     def output(self) -> str: ...
     @property
     def graph_endpoint(self) -> str: ...
+    def resume(self, token: str) -> Poller: ...
     def close(self) -> None: ...
     def __enter__(self) -> Client: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -258,6 +372,10 @@ class AsyncClient:
         *,
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        polling_min_wait: Optional[float] = None,
+        polling_max_wait: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
     ) -> None: ...
     @property
     def subscription_id(self) -> str: ...
@@ -267,6 +385,7 @@ class AsyncClient:
     def output(self) -> str: ...
     @property
     def graph_endpoint(self) -> str: ...
+    def resume(self, token: str) -> AsyncPoller: ...
     async def aclose(self) -> None: ...
     async def __aenter__(self) -> AsyncClient: ...
     async def __aexit__(self, *exc: object) -> None: ...

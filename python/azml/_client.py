@@ -14,6 +14,7 @@ import os
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from . import _azml
+from ._poller import AsyncPoller, Poller
 from .errors import ValidationError
 
 __all__ = ["AsyncClient", "Client"]
@@ -109,6 +110,49 @@ def _async(build: Callable[..., _Request]) -> Callable[..., Any]:
     return method
 
 
+def _sync_begin(build: Callable[..., _Request]) -> Callable[..., Any]:
+    @functools.wraps(build)
+    def method(self: _Namespace, *args: Any, **kwargs: Any) -> Poller:
+        op, params = build(self, *args, **kwargs)
+        core = self._core.poller(op, params)
+        core.begin()
+        return Poller(core)
+
+    method.__signature__ = _public_signature(build)  # type: ignore[attr-defined]
+    return method
+
+
+def _async_begin(build: Callable[..., _Request]) -> Callable[..., Any]:
+    @functools.wraps(build)
+    async def method(self: _Namespace, *args: Any, **kwargs: Any) -> AsyncPoller:
+        op, params = build(self, *args, **kwargs)
+        core = self._core.poller(op, params)
+        future = asyncio.get_running_loop().create_future()
+        await core.begin_async(future)
+        return AsyncPoller(core)
+
+    method.__signature__ = _public_signature(build)  # type: ignore[attr-defined]
+    return method
+
+
+def _long(plain: Callable[..., _Request], doc: str) -> Callable[..., _Request]:
+    """The `begin_` builder of a long method: its arguments less `no_wait` (the poller is
+    the way not to wait)."""
+    signature = inspect.signature(plain)
+    signature = signature.replace(
+        parameters=[p for p in signature.parameters.values() if p.name != "no_wait"]
+    )
+
+    def build(self: Any, *args: Any, **kwargs: Any) -> _Request:
+        signature.bind(self, *args, **kwargs)  # TypeError for no_wait or an unknown name
+        return plain(self, *args, **kwargs)
+
+    build.__signature__ = signature  # type: ignore[attr-defined]
+    build.__name__ = f"begin_{plain.__name__}"
+    build.__doc__ = doc
+    return build
+
+
 class _Namespace:
     def __init__(self, core: _azml.Core) -> None:
         self._core = core
@@ -153,6 +197,12 @@ class _Groups:
     def delete(self, name: str, *, no_wait: bool = False) -> _Request:
         """Delete the resource group and everything in it; returns None."""
         return _request("group.delete", name=name, no_wait=no_wait)
+
+    begin_delete = _long(
+        delete,
+        """Start deleting the resource group; returns a poller once ARM has accepted the
+        deletion (its `result()` is None).""",
+    )
 
 
 class _Workspaces:
@@ -295,6 +345,39 @@ class _Workspaces:
         """Run the workspace diagnosis and return its result (`{"value": {…}}`)."""
         return _request("workspace.diagnose", name=name, resource_group=resource_group)
 
+    begin_create = _long(
+        create,
+        """Start creating a workspace; returns a poller once ARM has accepted the workspace
+        itself. Before that, in this call: the resource group (with `create_resource_group`), the
+        checks of what is given by id, and the missing storage account, Key Vault and
+        Application Insights (concurrently); a failure there raises here. The poller (and
+        `Client.resume` of its continuation token, in any process) covers the rest: waiting for
+        the workspace (removing the dependents this call created if it fails), then the private
+        endpoint (`pe_name`), then reading the workspace; `result()` is the same dict
+        `create` returns.""",
+    )
+    begin_update = _long(
+        update,
+        """Start the update (a long operation in ARM); the poller's `result()` is the workspace
+        dict `update` returns.""",
+    )
+    begin_delete = _long(
+        delete,
+        """Start deleting the workspace; returns a poller once ARM has accepted the deletion.
+        With `all_resources`, the workspace's links are read first; the poller (and a resumed
+        token) waits for the workspace to go, then deletes those resources. `result()` is
+        None.""",
+    )
+    begin_sync_keys = _long(
+        sync_keys,
+        """Start resynchronising the dependents' keys (a long operation since api-version
+        2021-01-01); `result()` is None.""",
+    )
+    begin_diagnose = _long(
+        diagnose,
+        """Start the workspace diagnosis; `result()` is what `diagnose` returns.""",
+    )
+
 
 class _StorageAccounts:
     """`az storage account show`."""
@@ -339,15 +422,22 @@ def _namespace_classes(spec: type, prefix: str) -> Tuple[type, type]:
     for name, fn in methods.items():
         # Argument errors (TypeError) name the public method.
         fn.__qualname__ = f"{prefix}.{name}"
+
+    def sync(name: str, fn: Callable[..., _Request]) -> Callable[..., Any]:
+        return _sync_begin(fn) if name.startswith("begin_") else _sync(fn)
+
+    def asyn(name: str, fn: Callable[..., _Request]) -> Callable[..., Any]:
+        return _async_begin(fn) if name.startswith("begin_") else _async(fn)
+
     sync_cls = type(
         f"{prefix}",
         (_Namespace,),
-        {"__doc__": spec.__doc__, **{n: _sync(f) for n, f in methods.items()}},
+        {"__doc__": spec.__doc__, **{n: sync(n, f) for n, f in methods.items()}},
     )
     async_cls = type(
         f"Async{prefix}",
         (_Namespace,),
-        {"__doc__": spec.__doc__, **{n: _async(f) for n, f in methods.items()}},
+        {"__doc__": spec.__doc__, **{n: asyn(n, f) for n, f in methods.items()}},
     )
     for cls in (sync_cls, async_cls):
         cls.__module__ = "azml"
@@ -381,6 +471,7 @@ def _build_core(
     output: str,
     ca_file: Optional[str],
     graph_endpoint: Optional[str] = None,
+    polling: Optional[Mapping[str, Optional[float]]] = None,
 ) -> _azml.Core:
     # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
     subscription_id = _azml.resolve_subscription(subscription_id)
@@ -399,8 +490,9 @@ def _build_core(
     # credential=None: the default chain (environment, workload identity, managed identity
     # endpoints, Azure CLI), asked at the first call; it never probes IMDS.
     return _azml.Core(
-        subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority
-    )
+        subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority,
+        **dict(polling or {}),
+    )  # fmt: skip
 
 
 def _graph_for(endpoint: str, cloud: str) -> str:
@@ -411,6 +503,12 @@ def _graph_for(endpoint: str, cloud: str) -> str:
     if hostname in _LOOPBACK:
         return endpoint.rstrip("/")
     return _GRAPH[cloud]
+
+
+def _token_str(token: Any) -> str:
+    if not isinstance(token, str):
+        raise ValidationError(f"a continuation token is a str, not {type(token).__name__}")
+    return token
 
 
 class _ClientBase:
@@ -427,10 +525,28 @@ class _ClientBase:
         *,
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
+        polling_interval: Optional[float] = None,
+        polling_min_wait: Optional[float] = None,
+        polling_max_wait: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
     ) -> None:
+        """Long operations (seconds; None: the default): `polling_interval` (5) is the
+        longest wait between polls when the service names none; a `Retry-After` is honoured
+        within `[polling_min_wait, polling_max_wait]` (0.01, 120); `operation_timeout`
+        (3600) bounds the polling of one operation (`OperationTimeoutError`)."""
+        polling = {
+            "polling_interval": polling_interval, "polling_min_wait": polling_min_wait,
+            "polling_max_wait": polling_max_wait, "operation_timeout": operation_timeout,
+        }  # fmt: skip
+        for key, value in polling.items():
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                raise ValidationError(f"{key} must be a number of seconds, not {value!r}")
         self._core = _build_core(
-            subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint
-        )
+            subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint,
+            polling,
+        )  # fmt: skip
         self._closed = False
         for attribute, namespace in self._namespaces.items():
             setattr(self, attribute, namespace(self._core))
@@ -467,6 +583,15 @@ class Client(_ClientBase):
         "container_registries": ContainerRegistries,
     }  # fmt: skip
 
+    def resume(self, token: str) -> Poller:
+        """A poller for the operation `token` (a poller's `continuation_token()`, from any
+        process) describes, polling at once; its `result()` is what the `begin_` method's
+        poller would have returned. A token made for another ARM endpoint or subscription
+        raises ValidationError, before anything is sent."""
+        core = self._core.resume(_token_str(token))
+        core.start()
+        return Poller(core)
+
     def close(self) -> None:
         """Nothing to release yet (connections are pooled per process); kept for `with`."""
         self._closed = True
@@ -487,6 +612,11 @@ class AsyncClient(_ClientBase):
         "application_insights": AsyncApplicationInsights,
         "container_registries": AsyncContainerRegistries,
     }  # fmt: skip
+
+    def resume(self, token: str) -> AsyncPoller:
+        """An asyncio poller for the operation `token` describes (see `Client.resume`);
+        nothing is sent until its `result()` or `wait()` is awaited."""
+        return AsyncPoller(self._core.resume(_token_str(token)))
 
     async def aclose(self) -> None:
         """Nothing to release yet; kept for `async with`."""

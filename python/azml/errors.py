@@ -7,6 +7,7 @@ of the failing response or None).
 
 from __future__ import annotations
 
+import concurrent.futures
 from typing import Optional
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "HttpResponseError",
     "OperationFailedError",
     "OperationTimeoutError",
+    "PollerCancelledError",
     "ResourceExistsError",
     "ResourceNotFoundError",
     "ServiceRequestError",
@@ -99,3 +101,8 @@ class ServiceRequestError(AzureError):
 
 class OperationTimeoutError(AzureError, TimeoutError):
     """An operation took longer than allowed."""
+
+
+class PollerCancelledError(AzureError, concurrent.futures.CancelledError):
+    """The poller's `cancel()` was called: it stopped following the operation, which goes
+    on in Azure (resume its continuation token to follow it again)."""

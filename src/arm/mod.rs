@@ -16,11 +16,12 @@
 pub mod api_versions;
 pub mod cloud;
 pub(crate) mod pipeline;
-mod poller;
+pub mod poller;
 pub mod resource_id;
 pub mod retry;
 
 pub use pipeline::{kind_for_status, ArmResponse};
+pub use poller::{LroState, Pattern as LroPattern, Verb as LroVerb};
 pub use resource_id::{encode_segment, ResourceId};
 pub use retry::RetryPolicy;
 
@@ -52,6 +53,10 @@ pub struct ArmConfig {
     pub read_timeout: Duration,
     /// Poll interval when the service gives no `Retry-After`.
     pub poll_interval: Duration,
+    /// The shortest wait between polls, whatever `Retry-After` says (0 would be a busy loop).
+    pub poll_min_wait: Duration,
+    /// The longest wait between polls: a longer `Retry-After` is cut to this.
+    pub poll_max_wait: Duration,
     /// Overall limit for one long-running operation.
     pub lro_timeout: Duration,
 }
@@ -67,6 +72,9 @@ impl ArmConfig {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_secs(5),
+            // The emulator's fast profile asks for 10 ms; Azure asks for seconds.
+            poll_min_wait: Duration::from_millis(10),
+            poll_max_wait: Duration::from_secs(120),
             lro_timeout: Duration::from_secs(3600),
         }
     }
@@ -99,6 +107,11 @@ impl ArmClient {
         }
         if config.scope.trim().is_empty() {
             return Err(Error::validation("the token scope must not be empty"));
+        }
+        if config.poll_min_wait > config.poll_max_wait {
+            return Err(Error::validation(
+                "the shortest poll wait must not be longer than the longest",
+            ));
         }
         if retry.max_attempts == 0 {
             return Err(Error::validation("retry max_attempts must be at least 1"));
@@ -213,28 +226,21 @@ impl ArmClient {
     /// PUT and, if the service answers with a long-running operation, wait for it;
     /// returns the final resource body (a GET of the resource after the operation).
     pub async fn put(&self, path: &str, api_version: &str, body: &Value) -> Result<Value> {
-        self.write(Method::PUT, Verb::Put, path, api_version, Some(body))
-            .await
+        self.write(Verb::Put, path, api_version, Some(body)).await
     }
 
     /// PATCH, same long-running handling as [`ArmClient::put`].
     pub async fn patch(&self, path: &str, api_version: &str, body: &Value) -> Result<Value> {
-        self.write(Method::PATCH, Verb::Patch, path, api_version, Some(body))
-            .await
+        self.write(Verb::Patch, path, api_version, Some(body)).await
     }
 
     /// DELETE and wait for the operation unless `no_wait`. 404 and 204 count as done.
     pub async fn delete(&self, path: &str, api_version: &str, no_wait: bool) -> Result<()> {
-        let url = self.inner.url_for(path, api_version)?;
-        let initial = match self.inner.send(Method::DELETE, url.clone(), None).await {
-            Ok(r) => r,
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
+        let state = self.begin(LroVerb::Delete, path, api_version, None).await?;
         if no_wait {
             return Ok(());
         }
-        self.wait(Verb::Delete, &url, initial).await.map(drop)
+        self.wait_for(&state).await.map(drop)
     }
 
     /// POST an action (`listKeys`, `resyncKeys`, `diagnose` …) and wait for it if it is
@@ -245,34 +251,59 @@ impl ArmClient {
         api_version: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>> {
-        let v = self
-            .write(Method::POST, Verb::Post, path, api_version, body)
-            .await?;
+        let v = self.write(Verb::Post, path, api_version, body).await?;
         Ok(if v.is_null() { None } else { Some(v) })
     }
 
     async fn write(
         &self,
-        method: Method,
         verb: Verb,
         path: &str,
         api_version: &str,
         body: Option<&Value>,
     ) -> Result<Value> {
-        let url = self.inner.url_for(path, api_version)?;
-        let initial = self.inner.send(method, url.clone(), body).await?;
-        self.wait(verb, &url, initial).await
+        let state = self.begin(verb, path, api_version, body).await?;
+        self.wait_for(&state).await
     }
 
-    async fn wait(&self, verb: Verb, url: &url::Url, initial: ArmResponse) -> Result<Value> {
+    /// Send the request that starts a (possibly) long-running operation and return its
+    /// state without waiting: what [`ArmClient::wait_for`] needs, here or (serialised, see
+    /// [`LroState`]) in another process. A DELETE answered 404 is an operation already done.
+    /// Polling URLs on another host than the endpoint's are refused here.
+    pub async fn begin(
+        &self,
+        verb: LroVerb,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<LroState> {
+        let url = self.inner.url_for(path, api_version)?;
+        let initial = match self.inner.send(verb.method(), url.clone(), body).await {
+            Ok(r) => r,
+            Err(e) if verb == Verb::Delete && e.kind == ErrorKind::NotFound => {
+                return Ok(LroState::finished(
+                    verb,
+                    poller::relative(&url),
+                    Value::Null,
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        poller::classify(&self.inner, verb, &url, initial)
+    }
+
+    /// Wait for an operation begun here or in another process, within the configured
+    /// `lro_timeout`; returns its final body (`Null` when there is none). Dropping the
+    /// future stops the polling and nothing else: ARM goes on with the operation.
+    pub async fn wait_for(&self, state: &LroState) -> Result<Value> {
         let limit = self.inner.config.lro_timeout;
-        match tokio::time::timeout(limit, poller::wait(&self.inner, verb, url, initial)).await {
+        match tokio::time::timeout(limit, poller::poll(&self.inner, state)).await {
             Ok(r) => r,
             Err(_) => Err(Error::new(
                 ErrorKind::Timeout,
                 format!(
                     "the operation on {} did not finish within {} s",
-                    url.path(),
+                    state.resource.split('?').next().unwrap_or_default(),
                     limit.as_secs_f64()
                 ),
             )),

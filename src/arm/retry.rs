@@ -17,7 +17,7 @@ pub struct RetryPolicy {
     /// Cap of one backoff wait.
     pub max_delay: Duration,
     /// The longest server-requested wait (`Retry-After`) we accept; a longer one ends the
-    /// retries with the error at hand. Also the ceiling of a long-running-operation poll wait.
+    /// retries with the error at hand. (Poll waits have their own bounds in `ArmConfig`.)
     pub max_retry_after: Duration,
 }
 

@@ -115,6 +115,8 @@ impl Ctx {
                 faults: Faults::default(),
                 journal: Journal::default(),
                 principals: Mutex::new(Vec::new()),
+                // Sign-in is the tenant's, served by the main context; this one is unused.
+                signin: Mutex::new(super::signin::SignIn::new(super::graph::DEFAULT_USER_UPN)),
                 started: Instant::now(),
                 extra: Vec::new(),
             });

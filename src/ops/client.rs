@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use serde_json::Value;
 
-use crate::arm::ArmClient;
-use crate::error::Result;
+use crate::arm::{ArmClient, LroPattern, LroState, LroVerb};
+use crate::error::{Error, ErrorKind, Result};
 
 #[async_trait]
 pub trait ArmApi: Send + Sync {
@@ -22,6 +22,56 @@ pub trait ArmApi: Send + Sync {
         api_version: &str,
         body: Option<&Value>,
     ) -> Result<Option<Value>>;
+
+    /// Start a long-running operation without waiting for it (see [`ArmClient::begin`]).
+    /// The default runs it to the end and returns it finished, for doubles that have no
+    /// operations in flight.
+    async fn begin(
+        &self,
+        verb: LroVerb,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<LroState> {
+        let empty = Value::Object(Default::default());
+        let result = match verb {
+            LroVerb::Put => self.put(path, api_version, body.unwrap_or(&empty)).await?,
+            LroVerb::Patch => {
+                self.patch(path, api_version, body.unwrap_or(&empty))
+                    .await?
+            }
+            LroVerb::Delete => {
+                self.delete(path, api_version, false).await?;
+                Value::Null
+            }
+            LroVerb::Post => self
+                .post(path, api_version, body)
+                .await?
+                .unwrap_or(Value::Null),
+        };
+        Ok(LroState::finished(verb, path, result))
+    }
+
+    /// Wait for an operation from [`ArmApi::begin`], here or resumed from a token.
+    async fn wait_for(&self, state: &LroState) -> Result<Value> {
+        if let Some(v) = state.ready_value() {
+            return Ok(v.clone());
+        }
+        match (&state.pattern, state.verb) {
+            (LroPattern::Done, LroVerb::Put | LroVerb::Patch) => {
+                let (path, api) = match state.resource.split_once("?api-version=") {
+                    Some((p, a)) => (p, a),
+                    None => (state.resource.as_str(), ""),
+                };
+                self.get(path, api).await
+            }
+            (LroPattern::Done, _) => Ok(state.result.clone().unwrap_or(Value::Null)),
+            _ => Err(Error::new(
+                ErrorKind::Validation,
+                "this client cannot follow long-running operations",
+            )),
+        }
+    }
 }
 
 #[async_trait]
@@ -51,5 +101,17 @@ impl ArmApi for ArmClient {
         body: Option<&Value>,
     ) -> Result<Option<Value>> {
         ArmClient::post(self, path, api_version, body).await
+    }
+    async fn begin(
+        &self,
+        verb: LroVerb,
+        path: &str,
+        api_version: &str,
+        body: Option<&Value>,
+    ) -> Result<LroState> {
+        ArmClient::begin(self, verb, path, api_version, body).await
+    }
+    async fn wait_for(&self, state: &LroState) -> Result<Value> {
+        ArmClient::wait_for(self, state).await
     }
 }

@@ -8,7 +8,7 @@ use super::client::ArmApi;
 use super::ids::{self, Kind};
 use super::validate;
 use super::{FindResource, GroupList, GroupUpdate, WorkspaceRef, WorkspaceShare};
-use crate::arm::{api_versions, encode_segment};
+use crate::arm::{api_versions, encode_segment, LroState, LroVerb};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Characters of an OData `$filter` that must be percent-encoded in a query string.
@@ -106,6 +106,36 @@ pub async fn workspace_sync_keys<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef)
     let path = format!("{}/resyncKeys", workspace_path(sub, &p)?);
     arm.post(&path, api_versions::WORKSPACES, None).await?;
     Ok(())
+}
+
+/// The `resyncKeys` POST, accepted by ARM (long-running on api-versions from 2021 on).
+pub async fn workspace_sync_keys_begin<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    p: WorkspaceRef,
+) -> Result<LroState> {
+    let path = format!("{}/resyncKeys", workspace_path(sub, &p)?);
+    arm.begin(LroVerb::Post, &path, api_versions::WORKSPACES, None)
+        .await
+}
+
+/// The `diagnose` POST, accepted by ARM (answered with a `Location` to poll).
+pub async fn workspace_diagnose_begin<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    p: WorkspaceRef,
+) -> Result<LroState> {
+    let path = format!("{}/diagnose", workspace_path(sub, &p)?);
+    // A diagnosis holds no secret: one answered at once travels in the token.
+    Ok(arm
+        .begin(
+            LroVerb::Post,
+            &path,
+            api_versions::WORKSPACES,
+            Some(&json!({"value": {}})),
+        )
+        .await?
+        .keeping_result())
 }
 
 pub async fn workspace_list_keys<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<Value> {

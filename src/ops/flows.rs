@@ -1,6 +1,7 @@
 //! The commands, written against [`ArmApi`] so they can be tested without a server.
 
 use futures::future::join_all;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::bodies::{self, Links};
@@ -11,7 +12,7 @@ use super::{
     GroupCreate, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
     WorkspaceUpdate,
 };
-use crate::arm::api_versions;
+use crate::arm::{api_versions, LroState, LroVerb};
 use crate::error::{Error, ErrorKind, Result};
 
 fn subscription(sub: &str) -> Result<()> {
@@ -76,6 +77,19 @@ pub async fn group_delete<A: ArmApi>(arm: &A, sub: &str, p: GroupDelete) -> Resu
     .await
 }
 
+/// The group deletion, accepted by ARM.
+pub async fn group_delete_begin<A: ArmApi>(arm: &A, sub: &str, p: GroupDelete) -> Result<LroState> {
+    subscription(sub)?;
+    validate::group_name(&p.name)?;
+    arm.begin(
+        LroVerb::Delete,
+        &ids::group_path(sub, &p.name),
+        api_versions::RESOURCE_GROUPS,
+        None,
+    )
+    .await
+}
+
 pub async fn workspace_list<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceList) -> Result<Vec<Value>> {
     if let Some(g) = &p.resource_group {
         validate::group_name(g)?;
@@ -126,12 +140,27 @@ pub async fn workspace_show<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> R
 }
 
 pub async fn workspace_update<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceUpdate) -> Result<Value> {
+    let state = workspace_update_begin(arm, sub, p).await?;
+    arm.wait_for(&state).await
+}
+
+/// The PATCH, accepted by ARM (or, with nothing to change, the workspace as it is).
+pub async fn workspace_update_begin<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    p: WorkspaceUpdate,
+) -> Result<LroState> {
     subscription(sub)?;
     validate::workspace_update(&p)?;
     let path = ids::workspace_path(sub, &p.resource_group, &p.name);
     let Some(mut body) = bodies::workspace_patch(&p) else {
         // Nothing to change: what is there now, without a write.
-        return arm.get(&path, api_versions::WORKSPACES).await;
+        let now = arm.get(&path, api_versions::WORKSPACES).await?;
+        return Ok(LroState::finished(
+            LroVerb::Put,
+            format!("{path}?api-version={}", api_versions::WORKSPACES),
+            now,
+        ));
     };
     if let Some(uai) = &p.primary_user_assigned_identity {
         // The primary identity must be attached: read what is attached now, and check the
@@ -154,12 +183,13 @@ pub async fn workspace_update<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceUpdate)
         let identity = current.get("identity").cloned().unwrap_or(Value::Null);
         body["identity"] = bodies::identity_with(&identity, uai);
     }
-    arm.patch(&path, api_versions::WORKSPACES, &body).await
+    arm.begin(LroVerb::Patch, &path, api_versions::WORKSPACES, Some(&body))
+        .await
 }
 
 /// A dependent this call created, for the rollback.
-#[derive(Debug, Clone)]
-struct Created {
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Created {
     kind: Kind,
     name: String,
     path: String,
@@ -361,7 +391,52 @@ async fn endpoint_subnet<A: ArmApi>(
     })
 }
 
+/// What is left of a workspace creation once ARM has accepted the workspace PUT: waiting
+/// for it (undoing the dependents this call created if it fails), then the private
+/// endpoint, then the workspace as it ends up. Serialisable: another process can finish it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceCreateRest {
+    name: String,
+    resource_group: String,
+    /// The workspace PUT (or, for an existing workspace under `exist_ok`, its GET).
+    workspace: LroState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    created: Vec<Created>,
+    #[serde(default)]
+    group_created: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    private_endpoint: Option<PrivateEndpointStep>,
+    /// `keep_dependents_on_failure`: a resumed creation honours it too.
+    #[serde(default)]
+    keep_dependents: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PrivateEndpointStep {
+    name: String,
+    path: String,
+    location: String,
+    subnet_id: String,
+    auto_approval: bool,
+    /// The workspace, for its id when its body has none and for the final GET.
+    workspace_path: String,
+    workspace_id: String,
+}
+
 pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate) -> Result<Value> {
+    let rest = workspace_create_begin(arm, sub, p).await?;
+    workspace_create_finish(arm, rest).await
+}
+
+/// Everything up to ARM's acceptance of the workspace PUT (the group, the checks, the
+/// dependents, concurrently).
+pub async fn workspace_create_begin<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    p: WorkspaceCreate,
+) -> Result<WorkspaceCreateRest> {
     subscription(sub)?;
     let given: GivenDependents = validate::workspace_create(&p)?;
     let rg = p.resource_group.as_str();
@@ -403,7 +478,21 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
     let ws_path = ids::workspace_path(sub, rg, &p.name);
     if group.is_some() {
         match arm.get(&ws_path, api_versions::WORKSPACES).await {
-            Ok(existing) if p.exist_ok => return Ok(existing),
+            Ok(existing) if p.exist_ok => {
+                return Ok(WorkspaceCreateRest {
+                    name: p.name.clone(),
+                    resource_group: rg.to_string(),
+                    workspace: LroState::finished(
+                        LroVerb::Put,
+                        format!("{ws_path}?api-version={}", api_versions::WORKSPACES),
+                        existing,
+                    ),
+                    created: Vec::new(),
+                    group_created: false,
+                    private_endpoint: None,
+                    keep_dependents: p.keep_dependents_on_failure,
+                })
+            }
             Ok(_) => {
                 return Err(Error::new(
                     ErrorKind::Exists,
@@ -576,8 +665,16 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
 
     // 6. The workspace; undo the dependents if it cannot be made.
     let body = bodies::workspace(&p, &location, &links, given.sku);
-    let ws = match arm.put(&ws_path, api_versions::WORKSPACES, &body).await {
-        Ok(ws) => ws,
+    let workspace = match arm
+        .begin(
+            LroVerb::Put,
+            &ws_path,
+            api_versions::WORKSPACES,
+            Some(&body),
+        )
+        .await
+    {
+        Ok(state) => state,
         Err(e) => {
             let cleanup = roll_back(arm, &created, p.keep_dependents_on_failure).await;
             let m = format!(
@@ -587,44 +684,120 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
             return Err(with_message(e, m));
         }
     };
+    let private_endpoint = pe.map(|pe| PrivateEndpointStep {
+        path: ids::private_endpoint_path(sub, &pe.group, &pe.name),
+        name: pe.name,
+        // An endpoint lives in its network's region, which may not be the workspace's.
+        location: pe.location.unwrap_or_else(|| location.clone()),
+        subnet_id: pe.subnet_id,
+        auto_approval: p.pe_auto_approval,
+        workspace_id: ids::resource_id(sub, rg, Kind::Workspace, &p.name),
+        workspace_path: ws_path.clone(),
+    });
+    Ok(WorkspaceCreateRest {
+        name: p.name.clone(),
+        resource_group: rg.to_string(),
+        workspace,
+        created,
+        group_created: group.is_none(),
+        private_endpoint,
+        keep_dependents: p.keep_dependents_on_failure,
+    })
+}
+
+/// The rest of [`workspace_create`], in this process or another.
+pub async fn workspace_create_finish<A: ArmApi>(
+    arm: &A,
+    rest: WorkspaceCreateRest,
+) -> Result<Value> {
+    let name = &rest.name;
+    let ws = match arm.wait_for(&rest.workspace).await {
+        Ok(ws) => ws,
+        // Only an operation that ended Failed or Canceled is known not to have made the
+        // workspace: after a timeout or a lost connection it may still come, and would
+        // then point at deleted dependents.
+        Err(e) if e.kind == ErrorKind::OperationFailed => {
+            let cleanup = roll_back(arm, &rest.created, rest.keep_dependents).await;
+            let kept_group = if rest.group_created {
+                format!(
+                    "; resource group '{}', created by this call, was kept",
+                    rest.resource_group
+                )
+            } else {
+                String::new()
+            };
+            let m = format!(
+                "creating workspace '{name}' failed: {}; {cleanup}{kept_group}",
+                e.message
+            );
+            return Err(with_message(e, m));
+        }
+        Err(e) => return Err(e),
+    };
 
     // 7. The private endpoint, once the workspace exists to point it at.
-    let Some(pe) = pe else {
+    let Some(pe) = rest.private_endpoint else {
         return Ok(ws);
     };
     let ws_id = ws
         .get("id")
         .and_then(Value::as_str)
         .map(str::to_string)
-        .unwrap_or_else(|| ids::resource_id(sub, rg, Kind::Workspace, &p.name));
-    // An endpoint lives in its network's region, which may not be the workspace's.
-    let pe_location = pe.location.as_deref().unwrap_or(&location);
+        .unwrap_or_else(|| pe.workspace_id.clone());
     let pe_body = bodies::private_endpoint(
         &pe.name,
-        pe_location,
+        &pe.location,
         &pe.subnet_id,
         &ws_id,
-        p.pe_auto_approval,
+        pe.auto_approval,
     );
-    // Waits for the endpoint's own long-running operation.
-    arm.put(
-        &ids::private_endpoint_path(sub, &pe.group, &pe.name),
-        api_versions::NETWORK,
-        &pe_body,
-    )
-    .await
-    .map_err(|e| {
-        let m = format!(
-            "workspace '{}' was created, but its private endpoint '{}' could not be: {}",
-            p.name, pe.name, e.message
-        );
-        with_message(e, m)
-    })?;
+    arm.put(&pe.path, api_versions::NETWORK, &pe_body)
+        .await
+        .map_err(|e| {
+            let m = format!(
+                "workspace '{name}' was created, but its private endpoint '{}' could not be: {}",
+                pe.name, e.message
+            );
+            with_message(e, m)
+        })?;
     // The workspace now lists the endpoint connection.
-    arm.get(&ws_path, api_versions::WORKSPACES).await
+    arm.get(&pe.workspace_path, api_versions::WORKSPACES).await
 }
 
 pub async fn workspace_delete<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceDelete) -> Result<()> {
+    let no_wait = p.no_wait;
+    let rest = workspace_delete_begin(arm, sub, p).await?;
+    // Dependents can only go once the workspace is gone, so with all_resources the
+    // workspace delete is waited for even under no_wait.
+    if no_wait && rest.dependents.is_empty() && rest.skipped.is_empty() {
+        return Ok(());
+    }
+    workspace_delete_finish(arm, rest).await
+}
+
+/// What is left of a workspace deletion once ARM has accepted the workspace DELETE:
+/// waiting for it, then deleting the resources it linked to (with `all_resources`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceDeleteRest {
+    name: String,
+    workspace: LroState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    dependents: Vec<Created>,
+    /// Linked resources whose ids azml does not know how to delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<String>,
+    /// Do not wait for the dependents' deletions.
+    #[serde(default)]
+    no_wait: bool,
+}
+
+/// The workspace DELETE, accepted by ARM; with `all_resources`, its links read before.
+pub async fn workspace_delete_begin<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    p: WorkspaceDelete,
+) -> Result<WorkspaceDeleteRest> {
     subscription(sub)?;
     validate::workspace_delete(&p)?;
     let ws_path = ids::workspace_path(sub, &p.resource_group, &p.name);
@@ -639,20 +812,9 @@ pub async fn workspace_delete<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceDelete)
     } else {
         ws_path
     };
-    // Dependents can only go once the workspace is gone, so with all_resources the
-    // workspace delete is waited for even under no_wait.
-    arm.delete(
-        &delete_path,
-        api_versions::WORKSPACES,
-        p.no_wait && !p.all_resources,
-    )
-    .await?;
-    let Some(body) = linked else {
-        return Ok(());
-    };
-    let props = body.get("properties");
-    let mut targets = Vec::new();
+    let mut dependents = Vec::new();
     let mut skipped = Vec::new();
+    let props = linked.as_ref().and_then(|b| b.get("properties"));
     for key in [
         "storageAccount",
         "keyVault",
@@ -670,28 +832,51 @@ pub async fn workspace_delete<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceDelete)
             .ok()
             .and_then(|a| Kind::of(&a).map(|k| (a, k)))
         {
-            Some((a, kind)) => targets.push((kind, a.name().to_string(), a.path())),
+            Some((a, kind)) => dependents.push(Created {
+                kind,
+                name: a.name().to_string(),
+                path: a.path(),
+            }),
             None => skipped.push(format!("{key} '{id}'")),
         }
     }
-    let results = join_all(targets.iter().map(|(kind, name, path)| async move {
-        (
-            kind,
-            name,
-            arm.delete(path, kind.api_version(), p.no_wait).await,
+    let workspace = arm
+        .begin(
+            LroVerb::Delete,
+            &delete_path,
+            api_versions::WORKSPACES,
+            None,
         )
-    }))
+        .await?;
+    Ok(WorkspaceDeleteRest {
+        name: p.name,
+        workspace,
+        dependents,
+        skipped,
+        no_wait: p.no_wait,
+    })
+}
+
+/// The rest of [`workspace_delete`], in this process or another.
+pub async fn workspace_delete_finish<A: ArmApi>(arm: &A, rest: WorkspaceDeleteRest) -> Result<()> {
+    arm.wait_for(&rest.workspace).await?;
+    let no_wait = rest.no_wait;
+    let results = join_all(
+        rest.dependents
+            .iter()
+            .map(|c| async move { (c, arm.delete(&c.path, c.kind.api_version(), no_wait).await) }),
+    )
     .await;
     let mut failed: Option<Error> = None;
     let mut problems = Vec::new();
-    for (kind, name, r) in results {
+    for (c, r) in results {
         if let Err(e) = r {
-            problems.push(format!("{} '{name}' ({e})", kind.label()));
+            problems.push(format!("{} ({e})", c.describe()));
             failed.get_or_insert(e);
         }
     }
     problems.extend(
-        skipped
+        rest.skipped
             .into_iter()
             .map(|s| format!("{s} (not a resource id azml knows)")),
     );
@@ -700,7 +885,7 @@ pub async fn workspace_delete<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceDelete)
     }
     let m = format!(
         "workspace '{}' was deleted, but not all of its resources: {}",
-        p.name,
+        rest.name,
         problems.join(", ")
     );
     Err(match failed {

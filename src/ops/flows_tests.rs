@@ -14,6 +14,7 @@ use super::{
     GroupCreate, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
     WorkspaceUpdate,
 };
+use crate::arm::LroState;
 use crate::error::{Error, ErrorKind, Result};
 
 const SUB: &str = "s";
@@ -32,6 +33,8 @@ struct FakeArm {
     failures: Mutex<Vec<(String, String, ErrorKind)>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// (path substring, kind): long-running operations that end with this error.
+    wait_failures: Mutex<Vec<(String, ErrorKind)>>,
 }
 
 fn key(path: &str) -> String {
@@ -163,6 +166,18 @@ impl ArmApi for FakeArm {
     async fn post(&self, path: &str, _api: &str, _body: Option<&Value>) -> Result<Option<Value>> {
         self.begin("POST", path)?;
         Ok(None)
+    }
+    async fn wait_for(&self, state: &LroState) -> Result<Value> {
+        let lower = state.resource.to_lowercase();
+        for (part, kind) in self.wait_failures.lock().unwrap().iter() {
+            if lower.contains(part.as_str()) {
+                return Err(Error::new(*kind, "the operation did not succeed"));
+            }
+        }
+        match state.ready_value() {
+            Some(v) => Ok(v.clone()),
+            None => self.get(&state.resource, "").await,
+        }
     }
 }
 
@@ -1134,4 +1149,69 @@ async fn list_over_several_subscriptions_in_the_order_given() {
     assert!(err
         .message
         .starts_with(&format!("listing the workspaces of subscription '{s1}'")));
+}
+
+#[tokio::test]
+async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint_after() {
+    let arm = FakeArm::with_group();
+    let subnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default";
+    arm.seed(subnet, json!({"id": subnet}));
+    let p = WorkspaceCreate {
+        pe_name: Some("pe1".into()),
+        pe_vnet_name: Some("vnet1".into()),
+        pe_resource_group: Some("net".into()),
+        ..create("ws1")
+    };
+    let rest = flows::workspace_create_begin(&arm, SUB, p).await.unwrap();
+    let pe_path =
+        "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe1";
+    assert_eq!(arm.writes().last().unwrap(), &format!("PUT {WS}"));
+    let json = serde_json::to_string(&rest).unwrap();
+    // Another process: only what the JSON says.
+    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    assert_ne!(resumed, rest, "the local head start does not travel");
+    let ws = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    assert_eq!(arm.writes().last().unwrap(), &format!("PUT {pe_path}"));
+    assert_eq!(arm.calls().last().unwrap(), &format!("GET {WS}"));
+    assert_eq!(ws["id"], WS);
+    let conn = &arm.body(pe_path)["properties"]["manualPrivateLinkServiceConnections"][0];
+    assert_eq!(conn["properties"]["privateLinkServiceId"], WS);
+}
+
+#[tokio::test]
+async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_does_not() {
+    let arm = FakeArm::with_group();
+    arm.wait_failures
+        .lock()
+        .unwrap()
+        .push(("/workspaces/ws1".into(), ErrorKind::OperationFailed));
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::OperationFailed);
+    assert!(
+        err.message
+            .contains("removed the dependents this call had created"),
+        "{}",
+        err.message
+    );
+    let deletes = |arm: &FakeArm| {
+        arm.writes()
+            .into_iter()
+            .filter(|w| w.starts_with("DELETE "))
+            .count()
+    };
+    assert_eq!(deletes(&arm), 3);
+
+    // After a timeout the workspace may still come: its dependents must stay.
+    let arm = FakeArm::with_group();
+    arm.wait_failures
+        .lock()
+        .unwrap()
+        .push(("/workspaces/ws1".into(), ErrorKind::Timeout));
+    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout);
+    assert_eq!(deletes(&arm), 0);
 }

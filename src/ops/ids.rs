@@ -17,7 +17,8 @@ pub const ML_NAMESPACE: &str = "Microsoft.MachineLearningServices";
 pub const MANAGED_IDENTITIES: &str = "2023-01-31";
 
 /// The kinds of resource a workspace links to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Kind {
     StorageAccount,
     KeyVault,

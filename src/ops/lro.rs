@@ -1,3 +1,180 @@
+//! Long commands as operations that can be begun here and finished anywhere: a
+//! [`Continuation`] holds what is left of a command once ARM has accepted its long-running
+//! step, and a [`ContinuationToken`] carries it to another process (azure-core's
+//! `continuation_token()` / `from_continuation_token`).
+//!
+//! A token is base64url (no padding) of JSON with a version field. It names the ARM endpoint
+//! (scheme, host and port) and the subscription it was made for, and is refused by a client
+//! of any other; it holds paths relative to that endpoint, the operation's kind and its
+//! polling URLs, never a bearer token, a key or any other secret.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::client::ArmApi;
+use super::flows::{self, WorkspaceCreateRest, WorkspaceDeleteRest};
+use super::{extra, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceRef, WorkspaceUpdate};
+use crate::arm::LroState;
+use crate::error::{Error, Result};
+
+/// The token format this build writes and reads.
+pub const TOKEN_VERSION: u32 = 1;
+
+/// A long command, with its parameters.
+#[derive(Debug, Clone)]
+pub enum LongRequest {
+    GroupDelete(GroupDelete),
+    WorkspaceCreate(Box<WorkspaceCreate>),
+    WorkspaceUpdate(WorkspaceUpdate),
+    WorkspaceDelete(WorkspaceDelete),
+    WorkspaceSyncKeys(WorkspaceRef),
+    WorkspaceDiagnose(WorkspaceRef),
+}
+
+/// What is left of a long command once ARM has accepted its long-running step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Continuation {
+    GroupDelete {
+        operation: LroState,
+    },
+    /// Waiting for the workspace PUT, then the private endpoint, then the final GET.
+    WorkspaceCreate(Box<WorkspaceCreateRest>),
+    WorkspaceUpdate {
+        operation: LroState,
+    },
+    /// Waiting for the workspace DELETE, then deleting its resources (`all_resources`).
+    WorkspaceDelete(Box<WorkspaceDeleteRest>),
+    WorkspaceSyncKeys {
+        operation: LroState,
+    },
+    WorkspaceDiagnose {
+        operation: LroState,
+    },
+}
+
+/// Runs the command up to ARM's acceptance of its long-running step.
+pub async fn begin<A: ArmApi>(arm: &A, sub: &str, request: LongRequest) -> Result<Continuation> {
+    Ok(match request {
+        LongRequest::GroupDelete(p) => Continuation::GroupDelete {
+            operation: flows::group_delete_begin(arm, sub, p).await?,
+        },
+        LongRequest::WorkspaceCreate(p) => Continuation::WorkspaceCreate(Box::new(
+            flows::workspace_create_begin(arm, sub, *p).await?,
+        )),
+        LongRequest::WorkspaceUpdate(p) => Continuation::WorkspaceUpdate {
+            operation: flows::workspace_update_begin(arm, sub, p).await?,
+        },
+        LongRequest::WorkspaceDelete(p) => Continuation::WorkspaceDelete(Box::new(
+            flows::workspace_delete_begin(arm, sub, p).await?,
+        )),
+        LongRequest::WorkspaceSyncKeys(p) => Continuation::WorkspaceSyncKeys {
+            operation: extra::workspace_sync_keys_begin(arm, sub, p).await?,
+        },
+        LongRequest::WorkspaceDiagnose(p) => Continuation::WorkspaceDiagnose {
+            operation: extra::workspace_diagnose_begin(arm, sub, p).await?,
+        },
+    })
+}
+
+/// Finishes the command: the same ARM JSON the plain command returns (`Null` for the
+/// commands that return nothing).
+pub async fn finish<A: ArmApi>(arm: &A, c: Continuation) -> Result<Value> {
+    Ok(match c {
+        Continuation::GroupDelete { operation } | Continuation::WorkspaceSyncKeys { operation } => {
+            arm.wait_for(&operation).await?;
+            Value::Null
+        }
+        Continuation::WorkspaceCreate(rest) => flows::workspace_create_finish(arm, *rest).await?,
+        Continuation::WorkspaceUpdate { operation } => arm.wait_for(&operation).await?,
+        Continuation::WorkspaceDelete(rest) => {
+            flows::workspace_delete_finish(arm, *rest).await?;
+            Value::Null
+        }
+        Continuation::WorkspaceDiagnose { operation } => match arm.wait_for(&operation).await? {
+            Value::Null => Value::Object(Map::new()),
+            v => v,
+        },
+    })
+}
+
+/// The scheme, host and port of an endpoint URL, as tokens name it (`https://host:443`).
+pub fn endpoint_origin(endpoint: &str) -> Result<String> {
+    let url = Url::parse(endpoint)
+        .map_err(|e| Error::validation(format!("invalid endpoint '{endpoint}': {e}")))?;
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::validation(format!("endpoint '{endpoint}' has no host")))?;
+    let port = url
+        .port_or_known_default()
+        .ok_or_else(|| Error::validation(format!("endpoint '{endpoint}' has no port")))?;
+    Ok(format!(
+        "{}://{}:{port}",
+        url.scheme(),
+        host.to_ascii_lowercase()
+    ))
+}
+
+/// Everything another process needs to finish a command begun here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContinuationToken {
+    /// [`TOKEN_VERSION`].
+    pub v: u32,
+    /// [`endpoint_origin`] of the ARM endpoint the operation runs on.
+    pub endpoint: String,
+    pub subscription: String,
+    /// The command (`workspace.create` …) and the output format its result is shaped in.
+    pub op: String,
+    pub output: String,
+    pub state: Continuation,
+}
+
+impl ContinuationToken {
+    /// The opaque string.
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a continuation serialises");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Reads `token` for a client of `endpoint` and `subscription`; a token of another
+    /// endpoint or subscription, of another format version, or not a token at all is a
+    /// validation error (nothing is sent anywhere).
+    pub fn decode(token: &str, endpoint: &str, subscription: &str) -> Result<Self> {
+        let not_a_token =
+            |why: String| Error::validation(format!("not an azml continuation token: {why}"));
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.trim().trim_end_matches('='))
+            .map_err(|e| not_a_token(e.to_string()))?;
+        let raw: Value = serde_json::from_slice(&bytes).map_err(|e| not_a_token(e.to_string()))?;
+        match raw.get("v").and_then(Value::as_u64) {
+            Some(v) if v == u64::from(TOKEN_VERSION) => {}
+            Some(v) => {
+                return Err(Error::validation(format!(
+                    "this continuation token has format version {v}; this azml reads version {TOKEN_VERSION}"
+                )))
+            }
+            None => return Err(not_a_token("no version".into())),
+        }
+        let t: ContinuationToken =
+            serde_json::from_value(raw).map_err(|e| not_a_token(e.to_string()))?;
+        let ours = endpoint_origin(endpoint)?;
+        if t.endpoint != ours {
+            return Err(Error::validation(format!(
+                "this continuation token is for the ARM endpoint {}, not this client's {ours}: resume it with a client of that endpoint",
+                t.endpoint
+            )));
+        }
+        if !t.subscription.eq_ignore_ascii_case(subscription) {
+            return Err(Error::validation(format!(
+                "this continuation token is for subscription '{}', not this client's '{subscription}'",
+                t.subscription
+            )));
+        }
+        Ok(t)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -44,12 +221,8 @@ mod tests {
         assert_eq!(operation, &orig.detached());
         assert_eq!(back.endpoint, "https://management.azure.com:443");
         // The port may be spelled out; the subscription's case does not matter.
-        ContinuationToken::decode(
-            &s,
-            "https://MANAGEMENT.azure.com:443",
-            &SUB.to_uppercase(),
-        )
-        .unwrap();
+        ContinuationToken::decode(&s, "https://MANAGEMENT.azure.com:443", &SUB.to_uppercase())
+            .unwrap();
     }
 
     #[test]

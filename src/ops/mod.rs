@@ -14,6 +14,7 @@ mod flows;
 #[cfg(test)]
 mod flows_tests;
 pub mod ids;
+pub mod lro;
 pub mod validate;
 
 use serde::Deserialize;
@@ -302,6 +303,15 @@ impl Ops {
     pub async fn workspace_diagnose(&self, p: WorkspaceRef) -> Result<Value> {
         extra::workspace_diagnose(&self.arm, &self.subscription_id, p).await
     }
+    /// Start a long command; returns once ARM has accepted its long-running step.
+    pub async fn begin(&self, request: lro::LongRequest) -> Result<lro::Continuation> {
+        lro::begin(&self.arm, &self.subscription_id, request).await
+    }
+    /// Finish a long command begun here or in another process: the ARM JSON the plain
+    /// command returns (`Null` for those that return nothing).
+    pub async fn finish(&self, continuation: lro::Continuation) -> Result<Value> {
+        lro::finish(&self.arm, continuation).await
+    }
     /// `az storage account show` and the like → the resource's ARM body.
     pub async fn find_resource(&self, kind: ids::Kind, p: FindResource) -> Result<Value> {
         extra::find_resource(&self.arm, &self.subscription_id, kind, p).await
@@ -331,6 +341,7 @@ fn ops_futures_are_send(ops: &Ops) {
     send(ops.workspace_list_keys(WorkspaceRef::default()));
     send(ops.workspace_diagnose(WorkspaceRef::default()));
     send(ops.find_resource(ids::Kind::StorageAccount, FindResource::default()));
+    send(ops.begin(lro::LongRequest::WorkspaceSyncKeys(WorkspaceRef::default())));
 }
 
 #[cfg(test)]

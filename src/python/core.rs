@@ -12,9 +12,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::credential::{ClientSecretCredential, PyCredential, SecretCredential};
+use super::poller::{PollerCore, LONG_OPERATIONS};
 use super::{bridge, errors};
 use crate::arm::{ArmClient, ArmConfig};
 use crate::ops::ids::Kind;
+use crate::ops::lro::{ContinuationToken, LongRequest};
 use crate::ops::{self, Ops};
 use crate::output::{self, Format};
 
@@ -63,20 +65,20 @@ impl CredentialSource {
     }
 }
 
-struct Inner {
-    subscription_id: String,
-    config: ArmConfig,
+pub(crate) struct Inner {
+    pub(crate) subscription_id: String,
+    pub(crate) config: ArmConfig,
     /// Microsoft Graph: its own endpoint and token scope.
     graph: ArmConfig,
     credential: CredentialSource,
-    format: Format,
+    pub(crate) format: Format,
     /// The ARM client of the process that built it: its connection pool belongs to that
     /// process's runtime, so a forked child builds its own.
     ops: Mutex<Option<(u32, Ops)>>,
 }
 
 impl Inner {
-    fn ops(&self) -> crate::Result<Ops> {
+    pub(crate) fn ops(&self) -> crate::Result<Ops> {
         let pid = std::process::id();
         let mut slot = self.ops.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((owner, ops)) = slot.as_ref() {
@@ -162,6 +164,19 @@ fn params<T: DeserializeOwned>(
 }
 
 impl Request {
+    /// The long commands, for `begin_*`.
+    fn into_long(self) -> Option<LongRequest> {
+        Some(match self {
+            Request::GroupDelete(p) => LongRequest::GroupDelete(p),
+            Request::WorkspaceCreate(p) => LongRequest::WorkspaceCreate(p),
+            Request::WorkspaceUpdate(p) => LongRequest::WorkspaceUpdate(p),
+            Request::WorkspaceDelete(p) => LongRequest::WorkspaceDelete(p),
+            Request::WorkspaceSyncKeys(p) => LongRequest::WorkspaceSyncKeys(p),
+            Request::WorkspaceDiagnose(p) => LongRequest::WorkspaceDiagnose(p),
+            _ => return None,
+        })
+    }
+
     fn parse(py: Python<'_>, op: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         Ok(match op {
             "group.create" => Request::GroupCreate(params(py, op, kwargs)?),
@@ -296,7 +311,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -308,6 +323,10 @@ impl Core {
         ca_file: Option<PathBuf>,
         graph_endpoint: Option<String>,
         authority: Option<String>,
+        polling_interval: Option<f64>,
+        polling_min_wait: Option<f64>,
+        polling_max_wait: Option<f64>,
+        operation_timeout: Option<f64>,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -352,6 +371,43 @@ impl Core {
         graph.ca_file = ca_file.clone();
         let mut config = ArmConfig::new(endpoint);
         config.ca_file = ca_file;
+        let set = |name: &str, value: Option<f64>, slot: &mut std::time::Duration| match value {
+            None => Ok(()),
+            Some(v) if v.is_finite() && (0.0..=1e9).contains(&v) => {
+                *slot = std::time::Duration::from_secs_f64(v);
+                Ok(())
+            }
+            Some(v) => Err(errors::validation(
+                py,
+                format!("{name} must be a number of seconds >= 0, not {v}"),
+            )),
+        };
+        set(
+            "polling_interval",
+            polling_interval,
+            &mut config.poll_interval,
+        )?;
+        set(
+            "polling_min_wait",
+            polling_min_wait,
+            &mut config.poll_min_wait,
+        )?;
+        set(
+            "polling_max_wait",
+            polling_max_wait,
+            &mut config.poll_max_wait,
+        )?;
+        set(
+            "operation_timeout",
+            operation_timeout,
+            &mut config.lro_timeout,
+        )?;
+        if config.poll_min_wait > config.poll_max_wait {
+            return Err(errors::validation(
+                py,
+                "polling_min_wait must not be longer than polling_max_wait",
+            ));
+        }
         Ok(Core {
             inner: Arc::new(Inner {
                 subscription_id,
@@ -414,6 +470,55 @@ impl Core {
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.prepare(py, op, kwargs)?;
         bridge::spawn(py, fut, future)
+    }
+
+    /// A poller for the long command `op` (one of `LONG_OPERATIONS`), its arguments checked;
+    /// nothing is sent until its `begin` or `begin_async`.
+    #[pyo3(signature = (op, kwargs = None))]
+    fn poller(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PollerCore> {
+        if !LONG_OPERATIONS.contains(&op) {
+            return Err(errors::validation(
+                py,
+                format!(
+                    "'{op}' is not a long operation: expected one of {}",
+                    LONG_OPERATIONS.join(", ")
+                ),
+            ));
+        }
+        let request = Request::parse(py, op, kwargs)?
+            .into_long()
+            .expect("every long operation has a long request");
+        Ok(PollerCore::new(self.inner.clone(), op, request))
+    }
+
+    /// A poller for the operation `token` describes; refused (ValidationError) unless it
+    /// was made for this client's ARM endpoint and subscription. Nothing is sent here.
+    fn resume(&self, py: Python<'_>, token: &str) -> PyResult<PollerCore> {
+        let decoded = ContinuationToken::decode(
+            token,
+            &self.inner.config.endpoint,
+            &self.inner.subscription_id,
+        )
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        if !LONG_OPERATIONS.contains(&decoded.op.as_str()) {
+            return Err(errors::validation(
+                py,
+                format!(
+                    "the continuation token names an unknown operation '{}'",
+                    decoded.op
+                ),
+            ));
+        }
+        Ok(PollerCore::resumed(
+            self.inner.clone(),
+            decoded,
+            token.trim().to_string(),
+        ))
     }
 
     fn __repr__(&self) -> String {

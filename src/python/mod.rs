@@ -10,6 +10,7 @@ mod credential;
 mod emulator;
 mod errors;
 mod gate;
+mod poller;
 
 use std::time::Duration;
 
@@ -60,6 +61,7 @@ fn resolve_subscription(py: Python<'_>, explicit: Option<&str>) -> PyResult<Stri
 fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<core::Core>()?;
+    m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;
     m.add_class::<credential::AccessToken>()?;
     m.add_class::<emulator::Emulator>()?;

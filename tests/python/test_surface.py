@@ -51,11 +51,12 @@ def test_every_client_method_exists_on_async_client_with_the_same_signature(monk
 
 def test_documented_method_names():
     assert set(_public_methods(azml._client.Groups)) == {
-        "create", "show", "list", "exists", "delete", "update",
+        "create", "show", "list", "exists", "delete", "update", "begin_delete",
     }  # fmt: skip
     assert set(_public_methods(azml._client.Workspaces)) == {
         "create", "list", "show", "update", "delete", "share", "sync_keys", "list_keys",
-        "diagnose",
+        "diagnose", "begin_create", "begin_update", "begin_delete", "begin_sync_keys",
+        "begin_diagnose",
     }  # fmt: skip
     for ns in ("StorageAccounts", "KeyVaults", "ApplicationInsights", "ContainerRegistries"):
         assert set(_public_methods(getattr(azml._client, ns))) == {"show"}, ns
@@ -98,7 +99,7 @@ def test_extension_stub_matches_the_extension():
 
 def test_package_stub_matches_the_package():
     top, members = _stub_names(PACKAGE / "__init__.pyi")
-    private_types = {"TokenCredentialLike", "_Token", "_Credential", "_Json"}
+    private_types = {"TokenCredentialLike", "_Token", "_Credential", "_Json", "_PollerBase"}
     namespaces = {
         prefix + ns
         for prefix in ("", "Async")
