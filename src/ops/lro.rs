@@ -27,7 +27,7 @@ pub const TOKEN_VERSION: u32 = 1;
 pub enum LongRequest {
     GroupDelete(GroupDelete),
     WorkspaceCreate(Box<WorkspaceCreate>),
-    WorkspaceUpdate(WorkspaceUpdate),
+    WorkspaceUpdate(Box<WorkspaceUpdate>),
     WorkspaceDelete(WorkspaceDelete),
     WorkspaceSyncKeys(WorkspaceRef),
     WorkspaceDiagnose(WorkspaceRef),
@@ -65,7 +65,7 @@ pub async fn begin<A: ArmApi>(arm: &A, sub: &str, request: LongRequest) -> Resul
             flows::workspace_create_begin(arm, sub, *p).await?,
         )),
         LongRequest::WorkspaceUpdate(p) => Continuation::WorkspaceUpdate {
-            operation: flows::workspace_update_begin(arm, sub, p).await?,
+            operation: flows::workspace_update_begin(arm, sub, *p).await?,
         },
         LongRequest::WorkspaceDelete(p) => Continuation::WorkspaceDelete(Box::new(
             flows::workspace_delete_begin(arm, sub, p).await?,

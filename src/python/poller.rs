@@ -32,7 +32,10 @@ enum Stage {
     /// Being begun by a `begin` call.
     Beginning,
     /// Accepted by ARM: what is left, and its token.
-    Begun { rest: Continuation, token: String },
+    Begun {
+        rest: Box<Continuation>,
+        token: String,
+    },
 }
 
 struct State {
@@ -75,7 +78,7 @@ impl Shared {
         let Stage::Begun { rest, .. } = &st.stage else {
             return;
         };
-        let rest = rest.clone();
+        let rest = (**rest).clone();
         let me = self.clone();
         let task = crate::runtime::shared().spawn(async move {
             let result = async {
@@ -208,7 +211,7 @@ impl PollerCore {
                 format,
                 state: Mutex::new(State {
                     stage: Stage::Begun {
-                        rest: token.state,
+                        rest: Box::new(token.state),
                         token: raw,
                     },
                     task: None,
@@ -263,7 +266,10 @@ impl PollerCore {
                 state: rest.clone(),
             }
             .encode();
-            shared.lock().stage = Stage::Begun { rest, token };
+            shared.lock().stage = Stage::Begun {
+                rest: Box::new(rest),
+                token,
+            };
             Ok(Value::Null)
         })
     }
