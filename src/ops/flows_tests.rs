@@ -607,6 +607,8 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
     assert_eq!(pe["location"], "northeurope");
     let conn = &pe["properties"]["manualPrivateLinkServiceConnections"][0];
     assert_eq!(conn["properties"]["privateLinkServiceId"], WS);
+    // In the network's region, carried by the token.
+    assert_eq!(arm.body(pe_path)["location"], "northeurope");
 }
 
 #[tokio::test]
@@ -1154,8 +1156,13 @@ async fn list_over_several_subscriptions_in_the_order_given() {
 #[tokio::test]
 async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint_after() {
     let arm = FakeArm::with_group();
-    let subnet = "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default";
-    arm.seed(subnet, json!({"id": subnet}));
+    let vnet =
+        "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet1";
+    let subnet = format!("{vnet}/subnets/default");
+    arm.seed(
+        vnet,
+        json!({"id": vnet, "location": "northeurope", "properties": {"subnets": [{"name": "default", "id": subnet}]}}),
+    );
     let p = WorkspaceCreate {
         pe_name: Some("pe1".into()),
         pe_vnet_name: Some("vnet1".into()),
