@@ -165,6 +165,10 @@ class Workspaces:
         tags: Optional[Dict[str, str]] = None,
         exist_ok: bool = False,
         create_resource_group: bool = False,
+        sku: Optional[str] = None,
+        v1_legacy_mode: bool = False,
+        primary_user_assigned_identity: Optional[str] = None,
+        keep_dependents_on_failure: bool = False,
     ) -> Poller: ...
     def begin_update(
         self,
@@ -176,6 +180,8 @@ class Workspaces:
         tags: Optional[Dict[str, str]] = None,
         image_build_compute: Optional[str] = None,
         allow_public_access: Optional[bool] = None,
+        primary_user_assigned_identity: Optional[str] = None,
+        v1_legacy_mode: Optional[bool] = None,
     ) -> Poller: ...
     def begin_delete(
         self,
@@ -273,6 +279,10 @@ class AsyncWorkspaces:
         tags: Optional[Dict[str, str]] = None,
         exist_ok: bool = False,
         create_resource_group: bool = False,
+        sku: Optional[str] = None,
+        v1_legacy_mode: bool = False,
+        primary_user_assigned_identity: Optional[str] = None,
+        keep_dependents_on_failure: bool = False,
     ) -> AsyncPoller: ...
     async def begin_update(
         self,
@@ -284,6 +294,8 @@ class AsyncWorkspaces:
         tags: Optional[Dict[str, str]] = None,
         image_build_compute: Optional[str] = None,
         allow_public_access: Optional[bool] = None,
+        primary_user_assigned_identity: Optional[str] = None,
+        v1_legacy_mode: Optional[bool] = None,
     ) -> AsyncPoller: ...
     async def begin_delete(
         self,
