@@ -126,7 +126,9 @@ async fn throttled_requests_wait_as_long_as_told_and_succeed() {
     group(&ops, "rg-429").await;
     workspace(&ops, "ws429", "rg-429").await;
     assert_eq!(ops.group_show("rg-429").await.unwrap()["name"], "rg-429");
-    ops.workspace_list_keys(ws("ws429", "rg-429")).await.unwrap();
+    ops.workspace_list_keys(ws("ws429", "rg-429"))
+        .await
+        .unwrap();
     ops.group_delete(GroupDelete {
         name: "rg-429".into(),
         no_wait: false,

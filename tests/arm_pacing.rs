@@ -56,7 +56,10 @@ fn client(emu: &Emulator, pacing: PacingConfig, retry: RetryPolicy) -> ArmClient
 }
 
 fn group_path(emu: &Emulator) -> String {
-    format!("/subscriptions/{}/resourcegroups/rg-pace", emu.subscription_id())
+    format!(
+        "/subscriptions/{}/resourcegroups/rg-pace",
+        emu.subscription_id()
+    )
 }
 
 async fn make_group(emu: &Emulator) {
@@ -102,7 +105,12 @@ async fn a_paced_fan_out_is_never_throttled() {
     );
     let results = fan_out(&arm, &group_path(&emu), FAN_OUT).await;
     let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
-    assert!(failed.is_empty(), "{} failed: {:?}", failed.len(), failed.first());
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
     assert_eq!(throttled(&emu), 0, "the emulator answered 429");
     assert_eq!(reads_answered(&emu), FAN_OUT);
 }

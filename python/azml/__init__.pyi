@@ -206,6 +206,7 @@ class Client:
         *,
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> None: ...
     @property
     def subscription_id(self) -> str: ...
@@ -236,6 +237,7 @@ class AsyncClient:
         *,
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> None: ...
     @property
     def subscription_id(self) -> str: ...

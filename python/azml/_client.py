@@ -329,6 +329,7 @@ def _build_core(
     output: str,
     ca_file: Optional[str],
     graph_endpoint: Optional[str] = None,
+    user_agent: Optional[str] = None,
 ) -> _azml.Core:
     # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
     subscription_id = _azml.resolve_subscription(subscription_id)
@@ -346,9 +347,18 @@ def _build_core(
         graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, cloud_name)
     # credential=None: the default chain (environment, workload identity, managed identity
     # endpoints, Azure CLI), asked at the first call; it never probes IMDS.
-    return _azml.Core(
-        subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority
+    if user_agent is not None and not isinstance(user_agent, str):
+        raise ValidationError(f"user_agent must be a str, not {user_agent!r}")
+    # Appended after `azml/{version} (Python {ver}; {os})`; AZURE_HTTP_USER_AGENT as az does.
+    suffix = " ".join(
+        part.strip()
+        for part in (user_agent, os.environ.get("AZURE_HTTP_USER_AGENT"))
+        if part and part.strip()
     )
+    return _azml.Core(
+        subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority,
+        suffix or None,
+    )  # fmt: skip
 
 
 def _graph_for(endpoint: str, cloud: str) -> str:
@@ -375,10 +385,12 @@ class _ClientBase:
         *,
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> None:
         self._core = _build_core(
-            subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint
-        )
+            subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint,
+            user_agent,
+        )  # fmt: skip
         self._closed = False
         for attribute, namespace in self._namespaces.items():
             setattr(self, attribute, namespace(self._core))

@@ -24,8 +24,8 @@
 
 pub mod api_versions;
 pub mod cloud;
-pub(crate) mod pipeline;
 mod pacer;
+pub(crate) mod pipeline;
 mod poller;
 pub mod resource_id;
 pub mod retry;

@@ -218,7 +218,10 @@ fn remaining(headers: &HeaderMap, kind: Kind) -> Option<f64> {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|v| v.is_finite() && *v >= 0.0)
     };
-    let mine = read(format!("x-ms-ratelimit-remaining-subscription-{}", kind.name()));
+    let mine = read(format!(
+        "x-ms-ratelimit-remaining-subscription-{}",
+        kind.name()
+    ));
     let global = read(format!(
         "x-ms-ratelimit-remaining-subscription-global-{}",
         kind.name()

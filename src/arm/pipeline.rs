@@ -306,8 +306,7 @@ impl Pipeline {
                     && e.status == Some(409)
                     && e.code.as_deref() == Some("MissingSubscriptionRegistration") =>
             {
-                let Some((subscription, namespace)) = registration_target(&url, &e.message)
-                else {
+                let Some((subscription, namespace)) = registration_target(&url, &e.message) else {
                     return Err(e);
                 };
                 tracing::info!(

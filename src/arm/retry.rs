@@ -302,19 +302,31 @@ mod tests {
         let safe = |p: &str| RetryPolicy::is_safe_to_repeat(&Method::POST, p);
         assert!(safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/listKeys"));
         assert!(safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/listKeys/"));
-        assert!(safe("/subscriptions/s/providers/Microsoft.Storage/checkNameAvailability"));
-        assert!(safe("/subscriptions/s/providers/Microsoft.Storage/register"));
+        assert!(safe(
+            "/subscriptions/s/providers/Microsoft.Storage/checkNameAvailability"
+        ));
+        assert!(safe(
+            "/subscriptions/s/providers/Microsoft.Storage/register"
+        ));
         assert!(!safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/resyncKeys"));
         assert!(!safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/diagnose"));
-        assert!(!safe("/subscriptions/s/resourceGroups/g/providers/X.Y/things/register"));
+        assert!(!safe(
+            "/subscriptions/s/resourceGroups/g/providers/X.Y/things/register"
+        ));
         assert!(RetryPolicy::is_safe_to_repeat(&Method::DELETE, "/x"));
         assert!(!RetryPolicy::is_safe_to_repeat(&Method::OPTIONS, "/x"));
         let p = RetryPolicy::default();
         let none = HeaderMap::new();
         assert_eq!(p.on_response(false, 1, 503, &none), Decision::Stop);
-        assert!(matches!(p.on_response(true, 1, 503, &none), Decision::RetryAfter(_)));
+        assert!(matches!(
+            p.on_response(true, 1, 503, &none),
+            Decision::RetryAfter(_)
+        ));
         assert_eq!(p.on_failure(false, false, 1), Decision::Stop);
-        assert!(matches!(p.on_failure(false, true, 1), Decision::RetryAfter(_)));
+        assert!(matches!(
+            p.on_failure(false, true, 1),
+            Decision::RetryAfter(_)
+        ));
         assert!(p.within_budget(Duration::from_secs(599), Duration::from_secs(1)));
         assert!(!p.within_budget(Duration::from_secs(599), Duration::from_secs(2)));
     }

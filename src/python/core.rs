@@ -269,6 +269,8 @@ impl Core {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<impl std::future::Future<Output = crate::Result<Value>> + Send + 'static> {
         let request = Request::parse(py, op, kwargs)?;
+        // The GIL is held here anyway: pick up logging level changes made since the last call.
+        super::logbridge::refresh(py);
         let inner = self.inner.clone();
         Ok(async move {
             let ops = inner.ops()?;
@@ -296,7 +298,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, user_agent = None))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -308,6 +310,7 @@ impl Core {
         ca_file: Option<PathBuf>,
         graph_endpoint: Option<String>,
         authority: Option<String>,
+        user_agent: Option<String>,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -346,12 +349,29 @@ impl Core {
                 ),
             ));
         }
+        if let Some(ua) = &user_agent {
+            if ua.chars().any(|c| c.is_control() || !c.is_ascii()) {
+                return Err(errors::validation(
+                    py,
+                    "user_agent must be printable ASCII (it goes into a header)",
+                ));
+            }
+        }
+        // The interpreter actually running, not the one the extension was built for.
+        let v = py.version_info();
+        let python_version = Some(format!("{}.{}.{}", v.major, v.minor, v.patch));
         let mut graph = ArmConfig::new(graph_endpoint);
         // The Graph token is asked for Graph, never the ARM one.
         graph.scope = format!("{}/.default", graph.endpoint);
         graph.ca_file = ca_file.clone();
+        // Graph meters differently from ARM and sends none of ARM's rate-limit headers.
+        graph.pacing = crate::arm::PacingConfig::off();
+        graph.python_version = python_version.clone();
+        graph.user_agent_suffix = user_agent.clone();
         let mut config = ArmConfig::new(endpoint);
         config.ca_file = ca_file;
+        config.python_version = python_version;
+        config.user_agent_suffix = user_agent;
         Ok(Core {
             inner: Arc::new(Inner {
                 subscription_id,

@@ -32,3 +32,33 @@ def child_env(**extra: str) -> dict:
             del env[name]
     env.update(extra)
     return env
+
+
+def journal(emu) -> list:
+    """The emulator's request journal (`GET /_emulator/journal`), oldest first."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{emu.url}/_emulator/journal", timeout=10) as r:
+        return json.load(r)["value"]
+
+
+# Secret values the session has seen (keys returned by list_keys, tokens, client secrets):
+# the session-wide log check (conftest.py) asserts none of them was logged.
+SEEN_SECRETS: set = set()
+
+_SECRET_FIELDS = ("key", "password", "secret", "token", "connectionstring", "assertion")
+
+
+def remember_secrets(value: object, field: str = "") -> None:
+    """Adds every string under a secret-looking field of `value` to `SEEN_SECRETS`."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            remember_secrets(v, str(k))
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            remember_secrets(v, field)
+    elif isinstance(value, str) and len(value) >= 8:
+        name = field.lower()
+        if any(w in name for w in _SECRET_FIELDS) and not name.endswith(("id", "resourceid")):
+            SEEN_SECRETS.add(value)
