@@ -285,6 +285,44 @@ impl ArmClient {
 
     async fn wait(&self, verb: Verb, url: &url::Url, initial: ArmResponse) -> Result<Value> {
         let limit = self.inner.config.lro_timeout;
+        let polled = ["azure-asyncoperation", "location"]
+            .into_iter()
+            .find_map(|h| initial.header(h).map(|v| (h, v)));
+        if let Some((header, target)) = polled {
+            // The polling URL as logged: redacted like every request URL, and only when it
+            // parses (a foreign or broken one is refused by the poller with its own error).
+            let shown = url
+                .join(target)
+                .map(|u| pipeline::loggable_url(&u))
+                .unwrap_or_else(|_| "<invalid URL>".into());
+            tracing::debug!(
+                verb = ?verb,
+                resource = %pipeline::loggable_url(url),
+                status = initial.status,
+                header,
+                poll = %shown,
+                "long-running operation started; polling"
+            );
+        }
+        let started = std::time::Instant::now();
+        let result = self.wait_inner(verb, url, initial, limit).await;
+        tracing::debug!(
+            verb = ?verb,
+            resource = %pipeline::loggable_url(url),
+            ok = result.is_ok(),
+            duration_ms = started.elapsed().as_millis() as u64,
+            "long-running operation ended"
+        );
+        result
+    }
+
+    async fn wait_inner(
+        &self,
+        verb: Verb,
+        url: &url::Url,
+        initial: ArmResponse,
+        limit: std::time::Duration,
+    ) -> Result<Value> {
         match tokio::time::timeout(limit, poller::wait(&self.inner, verb, url, initial)).await {
             Ok(r) => r,
             Err(_) => Err(Error::new(

@@ -16,14 +16,14 @@
 //! emptied is learnt before a fan-out runs into it.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use reqwest::header::HeaderMap;
 use reqwest::Method;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 /// Added to every wait for a token: the service reads its clock at millisecond resolution
@@ -149,9 +149,26 @@ impl Kind {
 /// (subscription id in lower case, or "" for tenant-level requests; kind).
 type Key = (String, Kind);
 
+/// The model's own capacity and how many requests may be on the wire at once.
+///
+/// We count a token as taken when we send; the service counts it when it processes the
+/// request, later. While requests are on their way, a full service bucket drops refill that
+/// our model (short of those tokens) keeps, and after a burst the service would then have
+/// fewer tokens than modelled. Keeping at most `slots` requests on the wire and the model
+/// `slots` tokens below the service's capacity makes the model never exceed the service:
+/// the model fills up only to where the service still has room for everything on the wire.
+fn limits(b: RateBucket) -> (f64, usize) {
+    let slots = ((b.capacity / 5.0).floor() as usize).max(1);
+    ((b.capacity - slots as f64).max(0.0), slots)
+}
+
 struct Model {
     /// Tokens left after every reservation made so far; negative while requests wait.
     tokens: f64,
+    /// The model's capacity ([`limits`]).
+    capacity: f64,
+    /// Requests on the wire (sent, not answered), at most [`limits`]'s `slots`.
+    wire: Arc<Semaphore>,
     at: Instant,
     /// Reserved and not yet answered (waiting or on the wire).
     in_flight: u32,
@@ -162,7 +179,7 @@ struct Model {
 impl Model {
     fn refill(&mut self, b: RateBucket, now: Instant) {
         let dt = now.saturating_duration_since(self.at).as_secs_f64();
-        self.tokens = (self.tokens + dt * b.refill_per_sec).min(b.capacity);
+        self.tokens = (self.tokens + dt * b.refill_per_sec).min(self.capacity);
         self.at = self.at.max(now);
     }
 }
@@ -178,6 +195,8 @@ pub(crate) struct Pacer {
 pub(crate) struct Ticket<'a> {
     pacer: &'a Pacer,
     key: Option<Key>,
+    /// The request's place on the wire, released with the ticket.
+    _wire: Option<OwnedSemaphorePermit>,
     /// How long pacing held the request back.
     pub(crate) waited: Duration,
 }
@@ -251,6 +270,7 @@ impl Pacer {
             return Ticket {
                 pacer: self,
                 key: None,
+                _wire: None,
                 waited: Duration::ZERO,
             };
         }
@@ -258,7 +278,7 @@ impl Pacer {
         let key = (subscription_of(url), kind);
         let b = self.cfg.bucket(kind);
         let started = Instant::now();
-        let wait = loop {
+        let (wait, wire) = loop {
             // Registered before looking, so that a completion in between is not missed.
             let notified = self.calibrated.notified();
             tokio::pin!(notified);
@@ -266,21 +286,27 @@ impl Pacer {
             {
                 let mut buckets = self.lock();
                 let now = Instant::now();
-                let m = buckets.entry(key.clone()).or_insert(Model {
-                    tokens: b.capacity,
-                    at: now,
-                    in_flight: 0,
-                    calibrated: false,
+                let m = buckets.entry(key.clone()).or_insert_with(|| {
+                    let (capacity, slots) = limits(b);
+                    Model {
+                        tokens: capacity,
+                        capacity,
+                        wire: Arc::new(Semaphore::new(slots)),
+                        at: now,
+                        in_flight: 0,
+                        calibrated: false,
+                    }
                 });
                 if m.calibrated || m.in_flight == 0 {
                     m.refill(b, now);
                     m.tokens -= 1.0;
                     m.in_flight += 1;
-                    break if m.tokens >= 0.0 {
+                    let wait = if m.tokens >= 0.0 {
                         Duration::ZERO
                     } else {
                         Duration::from_secs_f64(-m.tokens / b.refill_per_sec) + SLACK
                     };
+                    break (wait, m.wire.clone());
                 }
             }
             notified.await;
@@ -288,6 +314,7 @@ impl Pacer {
         let mut ticket = Ticket {
             pacer: self,
             key: Some(key.clone()),
+            _wire: None,
             waited: Duration::ZERO,
         };
         if !wait.is_zero() {
@@ -300,6 +327,8 @@ impl Pacer {
             );
             tokio::time::sleep(wait).await;
         }
+        // Never closed, so this cannot fail; FIFO, so requests keep their order.
+        ticket._wire = wire.acquire_owned().await.ok();
         ticket.waited = started.elapsed();
         ticket
     }
@@ -318,7 +347,7 @@ impl Pacer {
                 m.refill(b, now);
                 // The service had `left` when it answered; the requests still in flight
                 // may not be counted in it yet.
-                let projected = (left - f64::from(m.in_flight)).min(b.capacity);
+                let projected = (left - f64::from(m.in_flight)).min(m.capacity);
                 if projected < m.tokens || m.in_flight == 0 {
                     if projected < m.tokens - 1.0 {
                         tracing::debug!(
@@ -386,18 +415,19 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn reservations_line_up_at_the_refill_rate() {
-        let p = Pacer::new(PacingConfig::uniform(3.0, 10.0));
+        // 6 tokens: one request on the wire at a time, and the model holds 5.
+        let p = Pacer::new(PacingConfig::uniform(6.0, 10.0));
         let u = url("/subscriptions/s/x");
         let mut waits = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..8 {
             let t = p.acquire(&Method::GET, &u).await;
             waits.push(t.waited.as_millis());
             // Answered without headers: the model alone paces.
             t.complete(Some(&HeaderMap::new()));
         }
-        // Three at once, then one per 100 ms (plus the slack; paused time: sleeps complete
+        // Five at once, then one per 100 ms (plus the slack; paused time: sleeps complete
         // exactly).
-        assert_eq!(waits, [0, 0, 0, 103, 100, 100]);
+        assert_eq!(waits, [0, 0, 0, 0, 0, 103, 100, 100]);
     }
 
     #[tokio::test(start_paused = true)]
@@ -436,6 +466,28 @@ mod tests {
         );
         first.complete(Some(&h));
         assert_eq!(second.await.unwrap(), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn few_requests_are_on_the_wire_at_once() {
+        // 10 tokens: two on the wire, eight in the model.
+        let p = std::sync::Arc::new(Pacer::new(PacingConfig::uniform(10.0, 1000.0)));
+        let u = url("/subscriptions/s/x");
+        let first = p.acquire(&Method::GET, &u).await;
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ms-ratelimit-remaining-subscription-reads",
+            HeaderValue::from_static("9"),
+        );
+        first.complete(Some(&h));
+        let a = p.acquire(&Method::GET, &u).await;
+        let _b = p.acquire(&Method::GET, &u).await;
+        let (p2, u2) = (p.clone(), u.clone());
+        let third = tokio::spawn(async move { p2.acquire(&Method::GET, &u2).await.waited });
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(!third.is_finished(), "a third request went on the wire");
+        a.complete(Some(&h));
+        assert_eq!(third.await.unwrap(), Duration::from_millis(250));
     }
 
     #[test]

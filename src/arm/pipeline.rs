@@ -688,3 +688,49 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
     err.request_id = request_id(headers);
     err
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_urls_keep_only_harmless_query_values() {
+        let u = Url::parse(
+            "https://user:pw@example.com:8443/subscriptions/s/operationresults/x?api-version=2025-04-01&sig=abc%2Fdef&code=123&t=638&c=MIIB&s=zzz&$top=5",
+        )
+        .unwrap();
+        let shown = loggable_url(&u);
+        assert_eq!(
+            shown,
+            "https://example.com:8443/subscriptions/s/operationresults/x?api-version=2025-04-01\
+             &sig=REDACTED&code=REDACTED&t=REDACTED&c=REDACTED&s=REDACTED&$top=5"
+        );
+        assert!(!shown.contains("pw") && !shown.contains("abc"));
+    }
+
+    #[test]
+    fn registration_targets() {
+        let u = Url::parse(
+            "http://127.0.0.1:1/subscriptions/S1/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a",
+        )
+        .unwrap();
+        assert_eq!(
+            registration_target(&u, "no namespace named"),
+            Some(("S1".into(), "Microsoft.Storage".into()))
+        );
+        assert_eq!(
+            registration_target(
+                &u,
+                "The subscription is not registered to use namespace 'Microsoft.Network'."
+            ),
+            Some(("S1".into(), "Microsoft.Network".into()))
+        );
+        assert_eq!(
+            registration_target(&u, "to use namespace 'bad/ns'"),
+            None,
+            "a namespace that is not one is not registered"
+        );
+        let tenant = Url::parse("http://127.0.0.1:1/providers/Microsoft.Storage").unwrap();
+        assert_eq!(registration_target(&tenant, ""), None);
+    }
+}
