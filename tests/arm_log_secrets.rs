@@ -9,7 +9,6 @@ use std::time::Duration;
 use _azml::arm::{ArmClient, ArmConfig, RetryPolicy};
 use _azml::emulator::{Emulator, EmulatorConfig, FaultAction, FaultRule, Latency};
 use _azml::ops::{GroupCreate, GroupDelete, Ops, WorkspaceCreate, WorkspaceRef};
-use azure_core::credentials::TokenCredential;
 use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::{span, Event, Metadata, Subscriber};
