@@ -330,6 +330,7 @@ def _build_core(
     ca_file: Optional[str],
     graph_endpoint: Optional[str] = None,
     user_agent: Optional[str] = None,
+    pacing: bool = True,
 ) -> _azml.Core:
     # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
     subscription_id = _azml.resolve_subscription(subscription_id)
@@ -347,6 +348,8 @@ def _build_core(
         graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, cloud_name)
     # credential=None: the default chain (environment, workload identity, managed identity
     # endpoints, Azure CLI), asked at the first call; it never probes IMDS.
+    if not isinstance(pacing, bool):
+        raise ValidationError(f"pacing must be True or False, not {pacing!r}")
     if user_agent is not None and not isinstance(user_agent, str):
         raise ValidationError(f"user_agent must be a str, not {user_agent!r}")
     # Appended after `azml/{version} (Python {ver}; {os})`; AZURE_HTTP_USER_AGENT as az does.
@@ -357,7 +360,7 @@ def _build_core(
     )
     return _azml.Core(
         subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority,
-        suffix or None,
+        suffix or None, pacing,
     )  # fmt: skip
 
 
@@ -386,10 +389,13 @@ class _ClientBase:
         ca_file: Optional[str] = None,
         graph_endpoint: Optional[str] = None,
         user_agent: Optional[str] = None,
+        pacing: bool = True,
     ) -> None:
+        # pacing: hold requests back while ARM's token bucket for them is empty (modelled
+        # client-side), so that a fan-out runs at ARM's rate instead of into 429s.
         self._core = _build_core(
             subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint,
-            user_agent,
+            user_agent, pacing,
         )  # fmt: skip
         self._closed = False
         for attribute, namespace in self._namespaces.items():
@@ -410,6 +416,10 @@ class _ClientBase:
     @property
     def graph_endpoint(self) -> str:
         return self._core.graph_endpoint
+
+    @property
+    def pacing(self) -> bool:
+        return self._core.pacing
 
     def __repr__(self) -> str:
         return (

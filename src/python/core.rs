@@ -298,7 +298,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, user_agent = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, user_agent = None, pacing = true))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -311,6 +311,7 @@ impl Core {
         graph_endpoint: Option<String>,
         authority: Option<String>,
         user_agent: Option<String>,
+        pacing: bool,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -372,6 +373,9 @@ impl Core {
         config.ca_file = ca_file;
         config.python_version = python_version;
         config.user_agent_suffix = user_agent;
+        if !pacing {
+            config.pacing = crate::arm::PacingConfig::off();
+        }
         Ok(Core {
             inner: Arc::new(Inner {
                 subscription_id,
@@ -392,6 +396,12 @@ impl Core {
     #[getter]
     fn endpoint(&self) -> &str {
         &self.inner.config.endpoint
+    }
+
+    /// Whether requests are paced by ARM's token buckets.
+    #[getter]
+    fn pacing(&self) -> bool {
+        self.inner.config.pacing.enabled
     }
 
     #[getter]

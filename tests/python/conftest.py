@@ -34,18 +34,23 @@ class _RecordingCore:
     def __init__(self, core: Any) -> None:
         self._core = core
 
+    # The operations whose results hold secrets.
+    _SECRET_OPS = frozenset({"workspace.list_keys"})
+
     def call(self, op: str, kwargs: Any = None) -> Any:
         result = self._core.call(op, kwargs)
-        helpers.remember_secrets(result)
+        if op in self._SECRET_OPS:
+            helpers.remember_secrets(result)
         return result
 
     def call_async(self, op: str, kwargs: Any = None, future: Any = None) -> Any:
         fut = self._core.call_async(op, kwargs, future)
-        fut.add_done_callback(
-            lambda f: (
-                None if f.cancelled() or f.exception() else helpers.remember_secrets(f.result())
+        if op in self._SECRET_OPS:
+            fut.add_done_callback(
+                lambda f: (
+                    None if f.cancelled() or f.exception() else helpers.remember_secrets(f.result())
+                )
             )
-        )
         return fut
 
     def __getattr__(self, name: str) -> Any:

@@ -47,18 +47,20 @@ def journal(emu) -> list:
 # the session-wide log check (conftest.py) asserts none of them was logged.
 SEEN_SECRETS: set = set()
 
-_SECRET_FIELDS = ("key", "password", "secret", "token", "connectionstring", "assertion")
+_SECRET_SUFFIXES = ("key", "keys", "password", "passwords", "secret", "token", "connectionstring")
 
 
-def remember_secrets(value: object, field: str = "") -> None:
-    """Adds every string under a secret-looking field of `value` to `SEEN_SECRETS`."""
+def remember_secrets(value: object, secret: bool = False) -> None:
+    """Adds every string under a secret-named field of `value` (`userStorageKey`,
+    `passwords`, …; a `name` beside a secret is not one) to `SEEN_SECRETS`."""
     if isinstance(value, dict):
         for k, v in value.items():
-            remember_secrets(v, str(k))
+            name = str(k).lower()
+            if name == "name":
+                continue
+            remember_secrets(v, secret or name.endswith(_SECRET_SUFFIXES))
     elif isinstance(value, (list, tuple)):
         for v in value:
-            remember_secrets(v, field)
-    elif isinstance(value, str) and len(value) >= 8:
-        name = field.lower()
-        if any(w in name for w in _SECRET_FIELDS) and not name.endswith(("id", "resourceid")):
-            SEEN_SECRETS.add(value)
+            remember_secrets(v, secret)
+    elif secret and isinstance(value, str) and len(value) >= 8:
+        SEEN_SECRETS.add(value)

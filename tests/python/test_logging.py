@@ -1,16 +1,12 @@
-"""The Rust core's events in Python's `logging` (logger `azml` and children), and the
-User-Agent the core sends."""
+"""The Rust core's events in Python's `logging` (logger `azml` and its children)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import platform
-
-import pytest
 
 import azml
-from helpers import journal, unique
+from helpers import unique
 
 
 def _arm_records(caplog):
@@ -72,30 +68,3 @@ def test_async_calls_are_logged(aclient, caplog):
         r.name == "azml.arm" and getattr(r, "azml", {}).get("status") == "200"
         for r in caplog.records
     )
-
-
-def test_user_agent_names_the_running_python(emu):
-    with azml.Client(
-        subscription_id=emu.subscription_id,
-        credential=emu.credential,
-        endpoint=emu.url,
-        user_agent="my-notebook/1.0",
-    ) as c:
-        marker = unique("rg")
-        c.groups.exists(marker)
-    agents = [dict(e["headers"]).get("user-agent") for e in journal(emu) if marker in e["path"]]
-    expected = (
-        f"azml/{azml.__version__} (Python {platform.python_version()}; "
-        f"{platform.system().lower()}) my-notebook/1.0"
-    )
-    assert agents == [expected]
-
-
-def test_user_agent_must_be_a_header_value(emu):
-    with pytest.raises(azml.ValidationError):
-        azml.Client(
-            subscription_id=emu.subscription_id,
-            credential=emu.credential,
-            endpoint=emu.url,
-            user_agent="bad\nvalue",
-        )
