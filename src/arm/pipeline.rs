@@ -404,8 +404,9 @@ impl Pipeline {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let bearer = self.bearer().await?;
+            // Paced first, so that a request held back for long still gets a fresh token.
             let ticket = self.pacer.acquire(method, url).await;
+            let bearer = self.bearer().await?;
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
