@@ -210,8 +210,8 @@ async fn retries_are_bounded() {
 }
 
 #[tokio::test]
-async fn post_is_never_retried() {
-    for status in [503, 429, 500] {
+async fn unsafe_post_is_not_retried_after_5xx() {
+    for status in [503, 500] {
         let server = mock(move |_| reply(status, &[("Retry-After", "0")], None)).await;
         let arm = client(&server.base);
         let err = arm
@@ -225,6 +225,22 @@ async fn post_is_never_retried() {
         assert_eq!(err.status, Some(status));
         assert_eq!(server.count(), 1, "POST answered {status} was sent again");
     }
+}
+
+#[tokio::test]
+async fn throttled_post_is_retried_since_arm_did_not_act_on_it() {
+    let server = mock(|_| reply(429, &[("Retry-After", "0")], None)).await;
+    let arm = client(&server.base);
+    let err = arm
+        .post(
+            "/subscriptions/s/resourceGroups/g/providers/P/t/n/resyncKeys",
+            V,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status, Some(429));
+    assert_eq!(server.count(), fast_retry().max_attempts as usize);
 }
 
 #[tokio::test]

@@ -472,6 +472,8 @@ def _build_core(
     ca_file: Optional[str],
     graph_endpoint: Optional[str] = None,
     polling: Optional[Mapping[str, Optional[float]]] = None,
+    user_agent: Optional[str] = None,
+    pacing: bool = True,
 ) -> _azml.Core:
     # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
     subscription_id = _azml.resolve_subscription(subscription_id)
@@ -489,9 +491,19 @@ def _build_core(
         graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, cloud_name)
     # credential=None: the default chain (environment, workload identity, managed identity
     # endpoints, Azure CLI), asked at the first call; it never probes IMDS.
+    if not isinstance(pacing, bool):
+        raise ValidationError(f"pacing must be True or False, not {pacing!r}")
+    if user_agent is not None and not isinstance(user_agent, str):
+        raise ValidationError(f"user_agent must be a str, not {user_agent!r}")
+    # Appended after `azml/{version} (Python {ver}; {os})`; AZURE_HTTP_USER_AGENT as az does.
+    suffix = " ".join(
+        part.strip()
+        for part in (user_agent, os.environ.get("AZURE_HTTP_USER_AGENT"))
+        if part and part.strip()
+    )
     return _azml.Core(
         subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority,
-        **dict(polling or {}),
+        suffix or None, pacing, **dict(polling or {}),
     )  # fmt: skip
 
 
@@ -529,11 +541,17 @@ class _ClientBase:
         polling_min_wait: Optional[float] = None,
         polling_max_wait: Optional[float] = None,
         operation_timeout: Optional[float] = None,
+        user_agent: Optional[str] = None,
+        pacing: bool = True,
     ) -> None:
         """Long operations (seconds; None: the default): `polling_interval` (5) is the
         longest wait between polls when the service names none; a `Retry-After` is honoured
         within `[polling_min_wait, polling_max_wait]` (0.01, 120); `operation_timeout`
-        (3600) bounds the polling of one operation (`OperationTimeoutError`)."""
+        (3600) bounds the polling of one operation (`OperationTimeoutError`).
+
+        `pacing` holds requests back while ARM's token bucket for them is empty (modelled
+        client-side), so that a fan-out runs at ARM's rate instead of into 429s;
+        `user_agent` is appended to azml's own User-Agent."""
         polling = {
             "polling_interval": polling_interval, "polling_min_wait": polling_min_wait,
             "polling_max_wait": polling_max_wait, "operation_timeout": operation_timeout,
@@ -545,7 +563,7 @@ class _ClientBase:
                 raise ValidationError(f"{key} must be a number of seconds, not {value!r}")
         self._core = _build_core(
             subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint,
-            polling,
+            polling, user_agent, pacing,
         )  # fmt: skip
         self._closed = False
         for attribute, namespace in self._namespaces.items():
@@ -566,6 +584,10 @@ class _ClientBase:
     @property
     def graph_endpoint(self) -> str:
         return self._core.graph_endpoint
+
+    @property
+    def pacing(self) -> bool:
+        return self._core.pacing
 
     def __repr__(self) -> str:
         return (

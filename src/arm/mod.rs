@@ -10,16 +10,27 @@
 //! - plain `http` is accepted only for loopback endpoints (emulators);
 //! - a malformed path or api-version is an [`ErrorKind::Validation`] error before any request;
 //! - GET, HEAD, PUT, PATCH and DELETE are retried on 408/429/5xx and connection errors per
-//!   [`RetryPolicy`]; POST never is;
+//!   [`RetryPolicy`]; a POST only on 429 (refused before ARM acted on it), on a connection
+//!   that could not be made, or when the action is known to be safe to repeat
+//!   ([`RetryPolicy::is_safe_to_repeat`]: `list*`, `checkNameAvailability`, provider
+//!   registration);
+//! - requests are paced by a model of ARM's token buckets ([`PacingConfig`]) shared by all
+//!   clones of one [`ArmClient`], so that a fan-out runs at the buckets' rate without 429s;
+//! - a 409 `MissingSubscriptionRegistration` registers the provider and retries once;
+//! - events go to `tracing` (target `_azml::arm::…`): one line per response with method, URL
+//!   (query values other than api-version and OData options redacted), status, duration and
+//!   `x-ms-request-id`; retry, pacing and registration decisions; never a header value;
 //! - errors carry status, ARM `error.code`, message and `x-ms-request-id`.
 
 pub mod api_versions;
 pub mod cloud;
+mod pacer;
 pub(crate) mod pipeline;
 pub mod poller;
 pub mod resource_id;
 pub mod retry;
 
+pub use pacer::{PacingConfig, RateBucket};
 pub use pipeline::{kind_for_status, ArmResponse};
 pub use poller::{LroState, Pattern as LroPattern, Verb as LroVerb};
 pub use resource_id::{encode_segment, ResourceId};
@@ -59,6 +70,16 @@ pub struct ArmConfig {
     pub poll_max_wait: Duration,
     /// Overall limit for one long-running operation.
     pub lro_timeout: Duration,
+    /// Client-side pacing by ARM's token buckets (on by default; [`PacingConfig::off`] for
+    /// raw behaviour).
+    pub pacing: PacingConfig,
+    /// On a 409 `MissingSubscriptionRegistration`, register the provider and retry once.
+    pub auto_register: bool,
+    /// How long to wait for a provider registration to reach `Registered`.
+    pub registration_timeout: Duration,
+    /// The running Python's version (`3.12.4`) when called from Python: it goes into the
+    /// `User-Agent` as `azml/{version} (Python {ver}; {os})`.
+    pub python_version: Option<String>,
 }
 
 impl ArmConfig {
@@ -76,6 +97,10 @@ impl ArmConfig {
             poll_min_wait: Duration::from_millis(10),
             poll_max_wait: Duration::from_secs(120),
             lro_timeout: Duration::from_secs(3600),
+            pacing: PacingConfig::default(),
+            auto_register: true,
+            registration_timeout: Duration::from_secs(300),
+            python_version: None,
         }
     }
 }
@@ -116,20 +141,8 @@ impl ArmClient {
         if retry.max_attempts == 0 {
             return Err(Error::validation("retry max_attempts must be at least 1"));
         }
-        let mut ua = format!(
-            "azml/{} ({})",
-            env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS
-        );
-        if let Some(suffix) = config.user_agent_suffix.as_deref().map(str::trim) {
-            if !suffix.is_empty() {
-                ua.push(' ');
-                ua.push_str(suffix);
-            }
-        }
-        let user_agent = HeaderValue::from_str(&ua).map_err(|_| {
-            Error::validation("the User-Agent suffix has characters not allowed in a header")
-        })?;
+        config.pacing.validate().map_err(Error::validation)?;
+        let ua = user_agent(&config)?;
         let http = pipeline::build_http_client(
             config.connect_timeout,
             config.read_timeout,
@@ -139,13 +152,19 @@ impl ArmClient {
             inner: Arc::new(Pipeline {
                 origin: Origin::of(&endpoint),
                 endpoint,
+                pacer: pacer::Pacer::new(config.pacing),
                 config,
                 credential,
                 http,
                 retry,
-                user_agent,
+                user_agent: ua,
             }),
         })
+    }
+
+    /// The `User-Agent` this client sends.
+    pub fn user_agent(&self) -> &str {
+        self.inner.user_agent.to_str().unwrap_or("")
     }
 
     /// The configured endpoint, without trailing `/`.
@@ -289,7 +308,29 @@ impl ArmClient {
             }
             Err(e) => return Err(e),
         };
-        poller::classify(&self.inner, verb, &url, initial)
+        let state = poller::classify(&self.inner, verb, &url, initial)?;
+        let polled = match &state.pattern {
+            poller::Pattern::AzureAsyncOperation { url: target, .. } => {
+                Some(("azure-asyncoperation", target))
+            }
+            poller::Pattern::Location { url: target } => Some(("location", target)),
+            _ => None,
+        };
+        if let Some((header, target)) = polled {
+            // Redacted like every request URL.
+            let shown = url
+                .join(target)
+                .map(|u| pipeline::loggable_url(&u))
+                .unwrap_or_else(|_| "<invalid URL>".into());
+            tracing::debug!(
+                verb = ?verb,
+                resource = %pipeline::loggable_url(&url),
+                header,
+                poll = %shown,
+                "long-running operation started; polling"
+            );
+        }
+        Ok(state)
     }
 
     /// Wait for an operation begun here or in another process, within the configured
@@ -297,7 +338,8 @@ impl ArmClient {
     /// future stops the polling and nothing else: ARM goes on with the operation.
     pub async fn wait_for(&self, state: &LroState) -> Result<Value> {
         let limit = self.inner.config.lro_timeout;
-        match tokio::time::timeout(limit, poller::poll(&self.inner, state)).await {
+        let started = std::time::Instant::now();
+        let result = match tokio::time::timeout(limit, poller::poll(&self.inner, state)).await {
             Ok(r) => r,
             Err(_) => Err(Error::new(
                 ErrorKind::Timeout,
@@ -307,6 +349,37 @@ impl ArmClient {
                     limit.as_secs_f64()
                 ),
             )),
+        };
+        if !matches!(state.pattern, poller::Pattern::Done) {
+            tracing::debug!(
+                verb = ?state.verb,
+                resource = %state.resource,
+                ok = result.is_ok(),
+                duration_ms = started.elapsed().as_millis() as u64,
+                "long-running operation ended"
+            );
+        }
+        result
+    }
+}
+
+/// `azml/{version} (Python {ver}; {os})` (`azml/{version} ({os})` outside Python), then the
+/// configured suffix.
+fn user_agent(config: &ArmConfig) -> Result<HeaderValue> {
+    let os = std::env::consts::OS;
+    let mut ua = match config.python_version.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => {
+            format!("azml/{} (Python {v}; {os})", env!("CARGO_PKG_VERSION"))
+        }
+        _ => format!("azml/{} ({os})", env!("CARGO_PKG_VERSION")),
+    };
+    if let Some(suffix) = config.user_agent_suffix.as_deref().map(str::trim) {
+        if !suffix.is_empty() {
+            ua.push(' ');
+            ua.push_str(suffix);
         }
     }
+    HeaderValue::from_str(&ua).map_err(|_| {
+        Error::validation("the User-Agent suffix has characters not allowed in a header")
+    })
 }

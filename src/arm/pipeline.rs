@@ -3,7 +3,7 @@
 
 use std::error::Error as _;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use azure_core::credentials::TokenCredential;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -11,6 +11,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
 
+use super::pacer::Pacer;
 use super::retry::{Decision, RetryPolicy};
 use super::ArmConfig;
 use crate::error::{Error, ErrorKind, Result};
@@ -166,6 +167,7 @@ pub(crate) struct Pipeline {
     pub(crate) http: reqwest::Client,
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: HeaderValue,
+    pub(crate) pacer: Pacer,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -175,6 +177,7 @@ impl std::fmt::Debug for Pipeline {
             .field("scope", &self.config.scope)
             .field("credential", &self.credential)
             .field("retry", &self.retry)
+            .field("pacing", &self.config.pacing)
             .finish()
     }
 }
@@ -288,14 +291,105 @@ impl Pipeline {
 
     /// Sends one logical request, retrying per the policy; 2xx → [`ArmResponse`], anything
     /// else → a typed [`Error`]. The `x-ms-client-request-id` stays the same across the tries
-    /// of one logical request so that the service can correlate them.
+    /// of one logical request so that the service can correlate them. A 409
+    /// `MissingSubscriptionRegistration` registers the provider and sends the request once
+    /// more (when `auto_register` is on).
     pub(crate) async fn send(
         &self,
         method: Method,
         url: Url,
         body: Option<&Value>,
     ) -> Result<ArmResponse> {
-        self.check_origin("request", &url)?;
+        match self.send_tries(&method, &url, body).await {
+            Err(e)
+                if self.config.auto_register
+                    && e.status == Some(409)
+                    && e.code.as_deref() == Some("MissingSubscriptionRegistration") =>
+            {
+                let Some((subscription, namespace)) = registration_target(&url, &e.message) else {
+                    return Err(e);
+                };
+                tracing::info!(
+                    %method,
+                    url = %loggable_url(&url),
+                    namespace = %namespace,
+                    "the subscription is not registered for {namespace}; registering it and \
+                     sending the request once more"
+                );
+                self.register_provider(&subscription, &namespace).await?;
+                self.send_tries(&method, &url, body).await
+            }
+            other => other,
+        }
+    }
+
+    /// What the Azure SDKs' auto-registration policy does: POST `…/register`, then GET the
+    /// provider until its `registrationState` is `Registered` (bounded by
+    /// `registration_timeout`).
+    async fn register_provider(&self, subscription: &str, namespace: &str) -> Result<()> {
+        let path = format!(
+            "/subscriptions/{}/providers/{}",
+            super::encode_segment(subscription),
+            super::encode_segment(namespace)
+        );
+        let register = self.url_for(&format!("{path}/register"), PROVIDERS_API_VERSION)?;
+        let provider = self.url_for(&path, PROVIDERS_API_VERSION)?;
+        let fail = |e: Error| {
+            let mut out = Error::new(
+                e.kind,
+                format!(
+                    "the subscription is not registered for the resource provider \
+                     {namespace}, and registering it failed: {}",
+                    e.message
+                ),
+            );
+            out.status = e.status;
+            out.code = e.code.clone();
+            out.request_id = e.request_id.clone();
+            out
+        };
+        let r = self
+            .send_tries(&Method::POST, &register, None)
+            .await
+            .map_err(fail)?;
+        let started = Instant::now();
+        let mut state = registration_state(&r.body);
+        let mut polls = 0u32;
+        while !state.eq_ignore_ascii_case("Registered") {
+            if started.elapsed() >= self.config.registration_timeout {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the resource provider {namespace} was still '{state}' after {} s of \
+                         registration",
+                        self.config.registration_timeout.as_secs_f64()
+                    ),
+                ));
+            }
+            let delay = Duration::from_millis(100)
+                .saturating_mul(1u32 << polls.min(16))
+                .min(self.config.poll_interval);
+            tokio::time::sleep(delay).await;
+            polls += 1;
+            let r = self
+                .send_tries(&Method::GET, &provider, None)
+                .await
+                .map_err(fail)?;
+            state = registration_state(&r.body);
+            tracing::debug!(namespace, state = %state, polls, "provider registration poll");
+        }
+        tracing::info!(namespace, "resource provider registered");
+        Ok(())
+    }
+
+    /// One logical request: its tries and the waits between them.
+    async fn send_tries(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse> {
+        self.check_origin("request", url)?;
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let body_bytes = match body {
             Some(v) => Some(
@@ -304,42 +398,96 @@ impl Pipeline {
             ),
             None => None,
         };
+        let repeatable = RetryPolicy::is_safe_to_repeat(method, url.path());
+        let shown = loggable_url(url);
+        let first_try = Instant::now();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            // Paced first, so that a request held back for long still gets a fresh token.
+            let ticket = self.pacer.acquire(method, url).await;
+            let bearer = self.bearer().await?;
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, self.bearer().await?)
+                .header(AUTHORIZATION, bearer)
                 .header("x-ms-client-request-id", client_request_id.as_str())
                 .header(USER_AGENT, self.user_agent.clone())
                 .header(ACCEPT, "application/json");
             if let Some(b) = &body_bytes {
                 req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
             }
-            tracing::debug!(%method, url = %url, attempt, "ARM request");
+            let sent = Instant::now();
             let outcome = match req.send().await {
                 Ok(resp) => {
                     let status = resp.status();
                     let headers = resp.headers().clone();
                     match resp.bytes().await {
                         Ok(bytes) => Ok((status, headers, bytes)),
-                        Err(e) => Err(e),
+                        Err(e) => Err((e, Some(headers))),
                     }
                 }
-                Err(e) => Err(e),
+                Err(e) => Err((e, None)),
             };
+            let took_ms = sent.elapsed().as_millis() as u64;
             let (status, headers, bytes) = match outcome {
-                Ok(x) => x,
-                Err(e) => match self.retry.on_transport_error(&method, attempt) {
-                    Decision::RetryAfter(wait) => {
-                        tracing::debug!(error = %describe(&e), ?wait, "retrying after transport error");
-                        tokio::time::sleep(wait).await;
-                        continue;
+                Ok(x) => {
+                    ticket.complete(Some(&x.1));
+                    x
+                }
+                Err((e, headers)) => {
+                    ticket.complete(headers.as_ref());
+                    let not_sent = e.is_connect();
+                    let decision = self.retry.on_failure(repeatable, not_sent, attempt);
+                    tracing::debug!(
+                        %method,
+                        url = %shown,
+                        attempt,
+                        duration_ms = took_ms,
+                        client_request_id = %client_request_id,
+                        error = %describe(&e),
+                        "ARM request failed without a response"
+                    );
+                    match decision {
+                        Decision::RetryAfter(wait)
+                            if self.retry.within_budget(first_try.elapsed(), wait) =>
+                        {
+                            tracing::info!(
+                                %method,
+                                url = %shown,
+                                attempt,
+                                wait_ms = wait.as_millis() as u64,
+                                "retrying after a transport error"
+                            );
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        _ => {
+                            if !repeatable && !not_sent {
+                                tracing::info!(
+                                    %method,
+                                    url = %shown,
+                                    "not retrying: the request may have been acted on and \
+                                     is not safe to send twice"
+                                );
+                            }
+                            return Err(transport_error(method, url, &e));
+                        }
                     }
-                    Decision::Stop => return Err(transport_error(&method, &url, &e)),
-                },
+                }
             };
+            let rid = request_id(&headers);
+            tracing::debug!(
+                %method,
+                url = %shown,
+                status = status.as_u16(),
+                duration_ms = took_ms,
+                request_id = rid.as_deref().unwrap_or("-"),
+                client_request_id = %client_request_id,
+                attempt,
+                "ARM {method} {shown} -> {}",
+                status.as_u16()
+            );
             if status.is_success() {
                 let body = parse_body(&bytes).map_err(|msg| {
                     let mut e = Error::transport(format!(
@@ -347,7 +495,7 @@ impl Pipeline {
                         url.path()
                     ))
                     .with_status(status.as_u16());
-                    e.request_id = request_id(&headers);
+                    e.request_id = rid.clone();
                     e
                 })?;
                 return Ok(ArmResponse {
@@ -358,16 +506,118 @@ impl Pipeline {
             }
             match self
                 .retry
-                .on_status(&method, attempt, status.as_u16(), &headers)
+                .on_response(repeatable, attempt, status.as_u16(), &headers)
             {
-                Decision::RetryAfter(wait) => {
-                    tracing::debug!(status = status.as_u16(), ?wait, "retrying");
+                Decision::RetryAfter(wait)
+                    if self.retry.within_budget(first_try.elapsed(), wait) =>
+                {
+                    tracing::info!(
+                        %method,
+                        url = %shown,
+                        status = status.as_u16(),
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        request_id = rid.as_deref().unwrap_or("-"),
+                        "retrying after status {}",
+                        status.as_u16()
+                    );
                     tokio::time::sleep(wait).await;
                 }
-                Decision::Stop => return Err(status_error(status, &headers, &bytes)),
+                _ => {
+                    if RetryPolicy::is_retryable_status(status.as_u16()) && !repeatable {
+                        tracing::info!(
+                            %method,
+                            url = %shown,
+                            status = status.as_u16(),
+                            "not retrying: the request may have been acted on and is not \
+                             safe to send twice"
+                        );
+                    }
+                    return Err(status_error(status, &headers, &bytes));
+                }
             }
         }
     }
+}
+
+/// api-version of `Microsoft.Resources` provider registration.
+const PROVIDERS_API_VERSION: &str = "2021-04-01";
+
+fn registration_state(body: &Value) -> String {
+    body.get("registrationState")
+        .and_then(Value::as_str)
+        .unwrap_or("Unknown")
+        .to_string()
+}
+
+/// The subscription and provider namespace to register after a
+/// `MissingSubscriptionRegistration`: the namespace ARM names in its message ("…to use
+/// namespace 'Microsoft.X'"), else the resource's provider in the URL.
+fn registration_target(url: &Url, message: &str) -> Option<(String, String)> {
+    let segs: Vec<String> = url
+        .path_segments()?
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    if segs.len() < 2 || !segs[0].eq_ignore_ascii_case("subscriptions") {
+        return None;
+    }
+    let subscription = segs[1].clone();
+    let from_message = message
+        .to_ascii_lowercase()
+        .find("namespace '")
+        .and_then(|i| {
+            let rest = &message[i + "namespace '".len()..];
+            rest.split_once('\'').map(|(ns, _)| ns.to_string())
+        });
+    let from_path = || {
+        segs.iter()
+            .position(|s| s.eq_ignore_ascii_case("providers"))
+            .and_then(|i| segs.get(i + 1).cloned())
+    };
+    let namespace = from_message.or_else(from_path)?;
+    let valid = !namespace.is_empty()
+        && namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.')
+        && namespace.contains('.');
+    valid.then_some((subscription, namespace))
+}
+
+/// Query parameters whose values are shown in logs; every other value (signatures, codes,
+/// tokens, opaque polling parameters) is replaced.
+const SHOWN_QUERY: &[&str] = &[
+    "api-version",
+    "$top",
+    "$filter",
+    "$expand",
+    "$select",
+    "$orderby",
+    "$skip",
+    "forcedeletion",
+    "forcetodelete",
+    "operationresultresponsetype",
+];
+
+/// The URL as logged: no user information, query values outside [`SHOWN_QUERY`] redacted.
+pub(crate) fn loggable_url(url: &Url) -> String {
+    let mut out = format!("{}{}", Origin::of(url), url.path());
+    let mut sep = '?';
+    for (k, v) in url.query_pairs() {
+        out.push(sep);
+        sep = '&';
+        out.push_str(&k);
+        out.push('=');
+        if SHOWN_QUERY.iter().any(|s| s.eq_ignore_ascii_case(&k)) {
+            out.push_str(&v);
+        } else {
+            out.push_str("REDACTED");
+        }
+    }
+    out
 }
 
 fn parse_body(bytes: &[u8]) -> std::result::Result<Value, String> {
@@ -438,4 +688,50 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
     err.code = code;
     err.request_id = request_id(headers);
     err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logged_urls_keep_only_harmless_query_values() {
+        let u = Url::parse(
+            "https://user:pw@example.com:8443/subscriptions/s/operationresults/x?api-version=2025-04-01&sig=abc%2Fdef&code=123&t=638&c=MIIB&s=zzz&$top=5",
+        )
+        .unwrap();
+        let shown = loggable_url(&u);
+        assert_eq!(
+            shown,
+            "https://example.com:8443/subscriptions/s/operationresults/x?api-version=2025-04-01\
+             &sig=REDACTED&code=REDACTED&t=REDACTED&c=REDACTED&s=REDACTED&$top=5"
+        );
+        assert!(!shown.contains("pw") && !shown.contains("abc"));
+    }
+
+    #[test]
+    fn registration_targets() {
+        let u = Url::parse(
+            "http://127.0.0.1:1/subscriptions/S1/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a",
+        )
+        .unwrap();
+        assert_eq!(
+            registration_target(&u, "no namespace named"),
+            Some(("S1".into(), "Microsoft.Storage".into()))
+        );
+        assert_eq!(
+            registration_target(
+                &u,
+                "The subscription is not registered to use namespace 'Microsoft.Network'."
+            ),
+            Some(("S1".into(), "Microsoft.Network".into()))
+        );
+        assert_eq!(
+            registration_target(&u, "to use namespace 'bad/ns'"),
+            None,
+            "a namespace that is not one is not registered"
+        );
+        let tenant = Url::parse("http://127.0.0.1:1/providers/Microsoft.Storage").unwrap();
+        assert_eq!(registration_target(&tenant, ""), None);
+    }
 }

@@ -19,6 +19,9 @@ pub struct RetryPolicy {
     /// The longest server-requested wait (`Retry-After`) we accept; a longer one ends the
     /// retries with the error at hand. (Poll waits have their own bounds in `ArmConfig`.)
     pub max_retry_after: Duration,
+    /// Total time one logical request may spend on its tries and the waits between them;
+    /// a retry whose wait would go beyond it is not made. `None`: attempts alone bound it.
+    pub max_elapsed: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -28,6 +31,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(800),
             max_delay: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(120),
+            max_elapsed: Some(Duration::from_secs(600)),
         }
     }
 }
@@ -50,8 +54,9 @@ impl RetryPolicy {
         }
     }
 
-    /// Methods whose repetition does not change the outcome. POST never is: an action such
-    /// as `resyncKeys` or a create-by-POST could run twice.
+    /// Methods whose repetition does not change the outcome. POST in general is not: an
+    /// action such as `resyncKeys` or a create-by-POST could run twice (see
+    /// [`RetryPolicy::is_safe_to_repeat`] for the POSTs that are).
     pub fn is_retryable_method(method: &Method) -> bool {
         matches!(
             *method,
@@ -59,12 +64,50 @@ impl RetryPolicy {
         )
     }
 
+    /// Whether a request may be sent again after a failure that leaves unknown whether the
+    /// service acted on it (5xx, 408, a connection lost after sending).
+    ///
+    /// GET, HEAD, PUT, PATCH and DELETE are idempotent in ARM. A POST is, by ARM semantics,
+    /// an action, so it is repeated only when the action reads without changing anything, or
+    /// changes nothing when done twice:
+    /// - `list*` actions (`listKeys`, `listSecrets`, `listNotebookKeys`,
+    ///   `listStorageAccountKeys`, `listCredentials`, …): they return secrets or lists;
+    /// - `checkNameAvailability`;
+    /// - `/providers/{namespace}/register` and `unregister`: they set a registration state.
+    ///
+    /// Not safe, never repeated: `resyncKeys` (starts a long-running key resynchronisation;
+    /// a second one would race the first), `diagnose` (starts a diagnosis operation each
+    /// time), `regenerateKey`-style actions, creates by POST and anything unknown.
+    pub fn is_safe_to_repeat(method: &Method, path: &str) -> bool {
+        if Self::is_retryable_method(method) {
+            return true;
+        }
+        if *method != Method::POST {
+            return false;
+        }
+        let mut segs = path.trim_end_matches('/').rsplit('/');
+        let last = segs.next().unwrap_or("");
+        let lower = last.to_ascii_lowercase();
+        if lower.starts_with("list") || lower == "checknameavailability" {
+            return true;
+        }
+        // `/subscriptions/{id}/providers/{namespace}/register`
+        if lower == "register" || lower == "unregister" {
+            let _namespace = segs.next();
+            return segs
+                .next()
+                .is_some_and(|s| s.eq_ignore_ascii_case("providers"));
+        }
+        false
+    }
+
     /// Statuses worth another try: throttling, request timeout and transient server errors.
     pub fn is_retryable_status(status: u16) -> bool {
         matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
     }
 
-    /// Decision after attempt number `attempt` (from 1) came back with `status`.
+    /// Decision after attempt number `attempt` (from 1) came back with `status`, for a
+    /// request of this method (safe to repeat when [`RetryPolicy::is_retryable_method`]).
     pub fn on_status(
         &self,
         method: &Method,
@@ -72,8 +115,21 @@ impl RetryPolicy {
         status: u16,
         headers: &HeaderMap,
     ) -> Decision {
-        if !Self::is_retryable_method(method)
-            || !Self::is_retryable_status(status)
+        self.on_response(Self::is_retryable_method(method), attempt, status, headers)
+    }
+
+    /// Decision after attempt number `attempt` came back with `status`. `repeatable`: the
+    /// request is safe to send twice ([`RetryPolicy::is_safe_to_repeat`]). A 429 is retried
+    /// whatever the request: ARM refuses a throttled request before acting on it.
+    pub fn on_response(
+        &self,
+        repeatable: bool,
+        attempt: u32,
+        status: u16,
+        headers: &HeaderMap,
+    ) -> Decision {
+        if !Self::is_retryable_status(status)
+            || (status != 429 && !repeatable)
             || attempt >= self.max_attempts
         {
             return Decision::Stop;
@@ -88,10 +144,23 @@ impl RetryPolicy {
     /// Decision after attempt number `attempt` failed without a response (connection refused
     /// or reset, timeout).
     pub fn on_transport_error(&self, method: &Method, attempt: u32) -> Decision {
-        if !Self::is_retryable_method(method) || attempt >= self.max_attempts {
+        self.on_failure(Self::is_retryable_method(method), false, attempt)
+    }
+
+    /// Decision after attempt number `attempt` failed without a response. `not_sent`: the
+    /// connection could not be made, so the service cannot have acted on the request and
+    /// even an unsafe one may go again.
+    pub fn on_failure(&self, repeatable: bool, not_sent: bool, attempt: u32) -> Decision {
+        if !(repeatable || not_sent) || attempt >= self.max_attempts {
             return Decision::Stop;
         }
         Decision::RetryAfter(self.backoff(attempt))
+    }
+
+    /// Whether a retry after `wait` still ends within [`RetryPolicy::max_elapsed`] of the
+    /// first try (`spent` since then).
+    pub fn within_budget(&self, spent: Duration, wait: Duration) -> bool {
+        self.max_elapsed.is_none_or(|max| spent + wait <= max)
     }
 
     /// Exponential backoff with full jitter: uniform in `[0, min(max, base * 2^(attempt-1))]`,
@@ -205,7 +274,11 @@ mod tests {
             Decision::RetryAfter(_)
         ));
         assert_eq!(p.on_status(&Method::POST, 1, 503, &none), Decision::Stop);
-        assert_eq!(p.on_status(&Method::POST, 1, 429, &none), Decision::Stop);
+        // Throttled requests were not acted on: even a POST goes again.
+        assert!(matches!(
+            p.on_status(&Method::POST, 1, 429, &none),
+            Decision::RetryAfter(_)
+        ));
         assert_eq!(p.on_status(&Method::GET, 1, 404, &none), Decision::Stop);
         assert_eq!(p.on_status(&Method::GET, 1, 501, &none), Decision::Stop);
         assert_eq!(p.on_status(&Method::GET, 4, 503, &none), Decision::Stop);
@@ -222,6 +295,40 @@ mod tests {
             p.on_transport_error(&Method::DELETE, 1),
             Decision::RetryAfter(_)
         ));
+    }
+
+    #[test]
+    fn safe_posts() {
+        let safe = |p: &str| RetryPolicy::is_safe_to_repeat(&Method::POST, p);
+        assert!(safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/listKeys"));
+        assert!(safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/listKeys/"));
+        assert!(safe(
+            "/subscriptions/s/providers/Microsoft.Storage/checkNameAvailability"
+        ));
+        assert!(safe(
+            "/subscriptions/s/providers/Microsoft.Storage/register"
+        ));
+        assert!(!safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/resyncKeys"));
+        assert!(!safe("/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w/diagnose"));
+        assert!(!safe(
+            "/subscriptions/s/resourceGroups/g/providers/X.Y/things/register"
+        ));
+        assert!(RetryPolicy::is_safe_to_repeat(&Method::DELETE, "/x"));
+        assert!(!RetryPolicy::is_safe_to_repeat(&Method::OPTIONS, "/x"));
+        let p = RetryPolicy::default();
+        let none = HeaderMap::new();
+        assert_eq!(p.on_response(false, 1, 503, &none), Decision::Stop);
+        assert!(matches!(
+            p.on_response(true, 1, 503, &none),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(p.on_failure(false, false, 1), Decision::Stop);
+        assert!(matches!(
+            p.on_failure(false, true, 1),
+            Decision::RetryAfter(_)
+        ));
+        assert!(p.within_budget(Duration::from_secs(599), Duration::from_secs(1)));
+        assert!(!p.within_budget(Duration::from_secs(599), Duration::from_secs(2)));
     }
 
     #[test]

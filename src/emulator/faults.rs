@@ -29,6 +29,10 @@ pub enum FaultAction {
     Reset,
     /// Wait this long (real time), then handle the request normally.
     Delay { delay_ms: u64 },
+    /// Handle the request normally, then point the `Location` and `Azure-AsyncOperation`
+    /// headers of the answer (those it has) at `url`: a client must refuse to follow them
+    /// to another host.
+    RewriteLro { url: String },
     /// Handle the request normally, but the long-running operation it starts ends `Failed`
     /// with this error.
     FailOperation {
@@ -107,6 +111,9 @@ impl FaultRule {
             FaultAction::Status { status, .. } if !(400..=599).contains(status) => {
                 return Err(format!("status {status} is not an error status (400-599)"));
             }
+            FaultAction::RewriteLro { url } if url::Url::parse(url).is_err() => {
+                return Err(format!("rewrite_lro url '{url}' is not an absolute URL"));
+            }
             _ => {}
         }
         match &self.path {
@@ -123,7 +130,8 @@ impl FaultRule {
     /// Parses the binary's `--fault` value: a JSON rule, or `key=value` pairs separated by
     /// `;`: `method=PUT;path=REGEX;prefix=/subscriptions;every=2;rate=0.5;seed=7;count=1`
     /// plus one action: `status=503` (with optional `retry_after=5`, `code=…`,
-    /// `message=…`), `reset`, `delay_ms=200` or `fail_operation` (optional `code`/`message`).
+    /// `message=…`), `reset`, `delay_ms=200`, `rewrite_lro=URL` or `fail_operation`
+    /// (optional `code`/`message`).
     pub fn parse_spec(spec: &str) -> Result<Self, String> {
         let spec = spec.trim();
         if spec.starts_with('{') {
@@ -144,6 +152,7 @@ impl FaultRule {
         };
         let mut action: Option<&str> = None;
         let (mut status, mut retry_after, mut delay) = (None, None, None);
+        let mut rewrite = None;
         let (mut code, mut message) = (None, None);
         let num = |k: &str, v: &str| -> Result<u64, String> {
             v.parse()
@@ -178,6 +187,10 @@ impl FaultRule {
                     delay = Some(num(k, v)?);
                 }
                 "fail_operation" => action = Some("fail"),
+                "rewrite_lro" => {
+                    action = Some("rewrite");
+                    rewrite = Some(v.to_string());
+                }
                 "code" => code = Some(v.to_string()),
                 "message" => message = Some(v.to_string()),
                 other => return Err(format!("fault: unknown key '{other}'")),
@@ -195,9 +208,14 @@ impl FaultRule {
                 delay_ms: delay.unwrap_or(0),
             },
             Some("fail") => FaultAction::FailOperation { code, message },
+            Some("rewrite") => FaultAction::RewriteLro {
+                url: rewrite.unwrap_or_default(),
+            },
             _ => {
                 return Err(
-                    "fault: give an action: status=N, reset, delay_ms=N or fail_operation".into(),
+                    "fault: give an action: status=N, reset, delay_ms=N, rewrite_lro=URL or \
+                     fail_operation"
+                        .into(),
                 )
             }
         };
@@ -426,6 +444,15 @@ mod tests {
         let j = FaultRule::parse_spec(r#"{"path":"x","action":{"type":"delay","delay_ms":5}}"#)
             .unwrap();
         assert_eq!(j.action, FaultAction::Delay { delay_ms: 5 });
+        assert_eq!(
+            FaultRule::parse_spec("method=PUT;rewrite_lro=http://127.0.0.1:9/op")
+                .unwrap()
+                .action,
+            FaultAction::RewriteLro {
+                url: "http://127.0.0.1:9/op".into()
+            }
+        );
+        assert!(FaultRule::parse_spec("rewrite_lro=nope").is_err());
         assert!(FaultRule::parse_spec("path=(;status=500").is_err());
         assert!(FaultRule::parse_spec("status=200").is_err());
         assert!(FaultRule::parse_spec("path=x").is_err());

@@ -24,8 +24,12 @@ pub struct JournalEntry {
     pub status: Option<u16>,
     /// The emulator's clock (RFC 3339, UTC) when the request arrived.
     pub time: String,
-    /// Real milliseconds since the emulator started (monotonic).
+    /// Real milliseconds since the emulator started (monotonic), when the request arrived.
     pub elapsed_ms: u64,
+    /// Real milliseconds since the emulator started, when the answer was ready (`None` for
+    /// a dropped connection). With `Retry-After`, the earliest a client may come back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_ms: Option<u64>,
     /// Object id of the authenticated principal, when the request carried a valid token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<String>,

@@ -279,10 +279,12 @@ async fn handle(
         status: None,
         time: iso(ctx.clock.now_ms()),
         elapsed_ms: ctx.started.elapsed().as_millis() as u64,
+        answered_ms: None,
         principal: None,
         fault: None,
     };
     let mut failure = None;
+    let mut rewrite_lro = None;
     if let Some(hit) = ctx.faults.check(parts.method.as_str(), parts.uri.path()) {
         match hit.action {
             FaultAction::Reset => {
@@ -316,12 +318,17 @@ async fn handle(
                 decorate(&ctx, &fake, &mut resp, None);
                 entry.fault = Some(format!("{}: status {}", hit.id, status.as_u16()));
                 entry.status = Some(resp.status.as_u16());
+                entry.answered_ms = Some(ctx.started.elapsed().as_millis() as u64);
                 ctx.journal.push(entry);
                 return into_response(resp);
             }
             FaultAction::Delay { delay_ms } => {
                 entry.fault = Some(format!("{}: delay {delay_ms} ms", hit.id));
                 tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            }
+            FaultAction::RewriteLro { url } => {
+                entry.fault = Some(format!("{}: rewrite_lro", hit.id));
+                rewrite_lro = Some(url);
             }
             FaultAction::FailOperation { code, message } => {
                 entry.fault = Some(format!("{}: fail_operation", hit.id));
@@ -361,9 +368,19 @@ async fn handle(
         headers: parts.headers,
         body,
     };
-    let (resp, principal) = super::faults::with_failing_op(failure, || dispatch(&ctx, &req));
+    let (mut resp, principal) = super::faults::with_failing_op(failure, || dispatch(&ctx, &req));
+    if let Some(url) = rewrite_lro {
+        for (name, value) in resp.headers.iter_mut() {
+            if name.eq_ignore_ascii_case("location")
+                || name.eq_ignore_ascii_case("azure-asyncoperation")
+            {
+                *value = url.clone();
+            }
+        }
+    }
     ctx.persist();
     entry.status = Some(resp.status.as_u16());
+    entry.answered_ms = Some(ctx.started.elapsed().as_millis() as u64);
     entry.principal = principal;
     ctx.journal.push(entry);
     // Method, path and status only: headers and bodies may carry secrets.

@@ -284,6 +284,8 @@ impl Core {
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<impl std::future::Future<Output = crate::Result<Value>> + Send + 'static> {
         let request = Request::parse(py, op, kwargs)?;
+        // The GIL is held here anyway: pick up logging level changes made since the last call.
+        super::logbridge::refresh(py);
         let inner = self.inner.clone();
         Ok(async move {
             let ops = inner.ops()?;
@@ -311,7 +313,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None, user_agent = None, pacing = true))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -327,6 +329,8 @@ impl Core {
         polling_min_wait: Option<f64>,
         polling_max_wait: Option<f64>,
         operation_timeout: Option<f64>,
+        user_agent: Option<String>,
+        pacing: bool,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -365,10 +369,25 @@ impl Core {
                 ),
             ));
         }
+        if let Some(ua) = &user_agent {
+            if ua.chars().any(|c| c.is_control() || !c.is_ascii()) {
+                return Err(errors::validation(
+                    py,
+                    "user_agent must be printable ASCII (it goes into a header)",
+                ));
+            }
+        }
+        // The interpreter actually running, not the one the extension was built for.
+        let v = py.version_info();
+        let python_version = Some(format!("{}.{}.{}", v.major, v.minor, v.patch));
         let mut graph = ArmConfig::new(graph_endpoint);
         // The Graph token is asked for Graph, never the ARM one.
         graph.scope = format!("{}/.default", graph.endpoint);
         graph.ca_file = ca_file.clone();
+        // Graph meters differently from ARM and sends none of ARM's rate-limit headers.
+        graph.pacing = crate::arm::PacingConfig::off();
+        graph.python_version = python_version.clone();
+        graph.user_agent_suffix = user_agent.clone();
         let mut config = ArmConfig::new(endpoint);
         config.ca_file = ca_file;
         let set = |name: &str, value: Option<f64>, slot: &mut std::time::Duration| match value {
@@ -408,6 +427,11 @@ impl Core {
                 "polling_min_wait must not be longer than polling_max_wait",
             ));
         }
+        config.python_version = python_version;
+        config.user_agent_suffix = user_agent;
+        if !pacing {
+            config.pacing = crate::arm::PacingConfig::off();
+        }
         Ok(Core {
             inner: Arc::new(Inner {
                 subscription_id,
@@ -428,6 +452,12 @@ impl Core {
     #[getter]
     fn endpoint(&self) -> &str {
         &self.inner.config.endpoint
+    }
+
+    /// Whether requests are paced by ARM's token buckets.
+    #[getter]
+    fn pacing(&self) -> bool {
+        self.inner.config.pacing.enabled
     }
 
     #[getter]

@@ -10,6 +10,7 @@ mod credential;
 mod emulator;
 mod errors;
 mod gate;
+mod logbridge;
 mod poller;
 
 use std::time::Duration;
@@ -49,6 +50,13 @@ fn _in_flight() -> usize {
     gate::in_flight()
 }
 
+/// Re-read the levels of the `azml` loggers (done at the start of every call anyway).
+#[pyfunction]
+fn _refresh_logging(py: Python<'_>) -> u8 {
+    logbridge::refresh(py);
+    logbridge::threshold()
+}
+
 /// The subscription to use: `explicit`, else `AZURE_SUBSCRIPTION_ID`, else the az CLI's
 /// default subscription (`~/.azure/azureProfile.json`, read only), else a ValidationError.
 #[pyfunction]
@@ -60,6 +68,7 @@ fn resolve_subscription(py: Python<'_>, explicit: Option<&str>) -> PyResult<Stri
 #[pymodule]
 fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    logbridge::install(m.py());
     m.add_class::<core::Core>()?;
     m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;
@@ -70,6 +79,7 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_after_fork_in_parent, m)?)?;
     m.add_function(wrap_pyfunction!(_after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
+    m.add_function(wrap_pyfunction!(_refresh_logging, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_subscription, m)?)?;
     m.add_function(wrap_pyfunction!(azcli::az_check_query, m)?)?;
     m.add_function(wrap_pyfunction!(azcli::az_check_output, m)?)?;

@@ -18,6 +18,22 @@ import azml
 seed = int(sys.argv[1]) if len(sys.argv) > 1 else 0
 rng = random.Random(seed)
 
+if os.environ.get("AZML_EXIT_TRAP_LOGGING"):
+    # Runtime threads then attach to Python for every request line too, up to the exit.
+    import logging
+
+    class Sink(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.DEBUG)
+            self.count = 0
+
+        def emit(self, record):
+            self.format(record)
+            self.count += 1
+
+    logging.getLogger("azml").addHandler(Sink())
+    logging.getLogger("azml").setLevel(logging.DEBUG)
+
 emu = azml.emulator.start(latency=os.environ.get("AZML_EXIT_TRAP_LATENCY", "fast"))
 kwargs = dict(subscription_id=emu.subscription_id, credential=emu.credential, endpoint=emu.url)
 client = azml.Client(**kwargs)

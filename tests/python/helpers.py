@@ -32,3 +32,35 @@ def child_env(**extra: str) -> dict:
             del env[name]
     env.update(extra)
     return env
+
+
+def journal(emu) -> list:
+    """The emulator's request journal (`GET /_emulator/journal`), oldest first."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{emu.url}/_emulator/journal", timeout=10) as r:
+        return json.load(r)["value"]
+
+
+# Secret values the session has seen (keys returned by list_keys, tokens, client secrets):
+# the session-wide log check (conftest.py) asserts none of them was logged.
+SEEN_SECRETS: set = set()
+
+_SECRET_SUFFIXES = ("key", "keys", "password", "passwords", "secret", "token", "connectionstring")
+
+
+def remember_secrets(value: object, secret: bool = False) -> None:
+    """Adds every string under a secret-named field of `value` (`userStorageKey`,
+    `passwords`, …; a `name` beside a secret is not one) to `SEEN_SECRETS`."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            name = str(k).lower()
+            if name == "name":
+                continue
+            remember_secrets(v, secret or name.endswith(_SECRET_SUFFIXES))
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            remember_secrets(v, secret)
+    elif secret and isinstance(value, str) and len(value) >= 8:
+        SEEN_SECRETS.add(value)
