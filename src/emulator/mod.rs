@@ -21,6 +21,7 @@ mod faults;
 mod graph;
 mod http;
 mod journal;
+mod rbac;
 mod resources;
 mod server;
 mod store;
@@ -86,6 +87,10 @@ pub struct EmulatorConfig {
     pub throttling: Option<ThrottleConfig>,
     /// Fault rules in force from the start (more can be added at run time).
     pub faults: Vec<FaultRule>,
+    /// Resource-provider namespaces the subscription has not registered at start
+    /// (`NotRegistered`: their resource types answer 409 `MissingSubscriptionRegistration`
+    /// until `POST …/providers/{ns}/register`). Every other namespace is `Registered`.
+    pub unregistered: Vec<String>,
 }
 
 // Written by hand so that the client secret never reaches a log through `{:?}`.
@@ -104,6 +109,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("state_file", &self.state_file)
             .field("throttling", &self.throttling)
             .field("faults", &self.faults)
+            .field("unregistered", &self.unregistered)
             .finish()
     }
 }
@@ -133,6 +139,7 @@ impl Default for EmulatorConfig {
             state_file: None,
             throttling: None,
             faults: Vec::new(),
+            unregistered: Vec::new(),
         }
     }
 }
@@ -269,27 +276,25 @@ impl Emulator {
     /// credentials) and returns its object id (the `oid` of its tokens); an existing one's id
     /// is returned unchanged. It has no role assignment of its own.
     pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
-        if client_id.eq_ignore_ascii_case(&self.ctx.cfg.client_id) {
-            return self.ctx.principal_oid.clone();
-        }
-        let mut list = self
-            .ctx
-            .principals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(p) = list
-            .iter()
-            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
-        {
-            return p.oid.clone();
-        }
-        let oid = util::new_guid();
-        list.push(server::ServicePrincipal {
-            client_id: client_id.to_string(),
-            secret: client_secret.to_string(),
-            oid: oid.clone(),
-        });
-        oid
+        self.ctx.add_service_principal(client_id, client_secret).0
+    }
+    /// Gives `principal_id` (an object id) the built-in role `role` (its name, e.g.
+    /// `"Reader"`, or its GUID) over `scope` (`/subscriptions/…`, a group's or a resource's
+    /// id), as a role assignment ARM lists and enforces; returns the assignment's name.
+    /// For tests, without going through ARM.
+    pub fn assign_role(
+        &self,
+        principal_id: &str,
+        role: &str,
+        scope: &str,
+    ) -> Result<String, String> {
+        resources::assign_role(&self.ctx, principal_id, role, scope)
+    }
+    /// Sets a resource-provider namespace's registration at once (also
+    /// `POST /_emulator/providers/{ns}/register|unregister`): `false` leaves it
+    /// `NotRegistered`, and its resource types answer 409 `MissingSubscriptionRegistration`.
+    pub fn set_provider_registered(&self, namespace: &str, registered: bool) -> Result<(), String> {
+        resources::set_registered(&self.ctx, namespace, registered).map(|_| ())
     }
     /// Object id of the configured service principal.
     pub fn principal_oid(&self) -> &str {

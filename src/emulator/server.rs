@@ -69,12 +69,25 @@ impl Ctx {
                 .add(rule.clone())
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
+        let mut store = store;
+        let clock = Clock::default();
+        let oid = store.principal_oid.clone();
+        resources::seed_owner(&mut store, &cfg.subscription_id, &oid, clock.now_ms());
+        for ns in &cfg.unregistered {
+            let Some(canonical) = resources::known_namespace(ns) else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("unknown resource provider namespace '{ns}'"),
+                ));
+            };
+            store.set_registration(canonical, super::store::RegState::NotRegistered, 0);
+        }
         let ctx = Ctx {
             principal_oid: store.principal_oid.clone(),
             cfg,
             url,
             signer: Signer::random(),
-            clock: Clock::default(),
+            clock,
             store: Mutex::new(store),
             throttle_cfg,
             buckets: Mutex::new(Buckets::default()),
@@ -85,6 +98,38 @@ impl Ctx {
         };
         ctx.persist();
         Ok(ctx)
+    }
+
+    /// Adds a service principal that signs in with client credentials; returns its object
+    /// id and its secret (an existing one's, unchanged, when `client_id` is known).
+    pub(crate) fn add_service_principal(&self, client_id: &str, secret: &str) -> (String, String) {
+        if client_id.eq_ignore_ascii_case(&self.cfg.client_id) {
+            return (self.principal_oid.clone(), self.cfg.client_secret.clone());
+        }
+        let mut list = self.principals.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = list
+            .iter()
+            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
+        {
+            return (p.oid.clone(), p.secret.clone());
+        }
+        let oid = new_guid();
+        list.push(ServicePrincipal {
+            client_id: client_id.to_string(),
+            secret: secret.to_string(),
+            oid: oid.clone(),
+        });
+        (oid, secret.to_string())
+    }
+
+    /// The client id of a service principal added at run time, by object id.
+    pub(crate) fn service_principal_by_oid(&self, oid: &str) -> Option<String> {
+        self.principals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|p| p.oid.eq_ignore_ascii_case(oid))
+            .map(|p| p.client_id.clone())
     }
 
     /// Saves the state when a state file is configured and something changed.
