@@ -89,7 +89,8 @@ pub(crate) fn need(req: &Req, route: &Route) -> Need {
         Route::Resource {
             kind, action: op, ..
         } => {
-            let a = match op {
+            // The route keeps the operation lower-cased; ARM echoes it as sent.
+            let a = match op.as_ref().map(|op| req.segs.get(8).unwrap_or(op)) {
                 None => format!("{}/{}", kind.ns_type(), verb(&req.method)),
                 Some(op) => format!("{}/{op}/{}", kind.ns_type(), verb(&req.method)),
             };
