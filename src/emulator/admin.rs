@@ -127,13 +127,23 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
                     )),
                 }
             };
-            let (app_id, secret) = match (field("appId"), field("secret")) {
-                (Ok(a), Ok(s)) => (a, s),
-                (Err(r), _) | (_, Err(r)) => return r,
-            };
+            let (app_id, secret, federated) =
+                match (field("appId"), field("secret"), field("federatedToken")) {
+                    (Ok(a), Ok(s), Ok(f)) => (a, s, f),
+                    (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+                };
             let app_id = app_id.unwrap_or_else(super::util::new_guid);
             let secret = secret.unwrap_or_else(|| super::util::random_hex(24));
             let (oid, secret) = ctx.add_service_principal(&app_id, &secret);
+            if let Some(token) = federated {
+                if !ctx.set_federated_token(&app_id, &token) {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestContent",
+                        "the default service principal takes no federated credential",
+                    );
+                }
+            }
             // The secret is handed back so that the test can sign in with it; this API only
             // answers loopback clients and is never journaled.
             Resp::json(

@@ -247,6 +247,7 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             ctx.cfg.client_id.clone(),
             ctx.cfg.client_secret.clone(),
             ctx.principal_oid.clone(),
+            None,
         ))
     } else {
         ctx.principals
@@ -254,9 +255,16 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .find(|p| p.client_id.eq_ignore_ascii_case(&client_id))
-            .map(|p| (p.client_id.clone(), p.secret.clone(), p.oid.clone()))
+            .map(|p| {
+                (
+                    p.client_id.clone(),
+                    p.secret.clone(),
+                    p.oid.clone(),
+                    p.federated_token.clone(),
+                )
+            })
     };
-    let Some((app_id, expected_secret, oid)) = known else {
+    let Some((app_id, expected_secret, oid, federated)) = known else {
         return aad_error(
             ctx,
             StatusCode::BAD_REQUEST,
@@ -270,31 +278,60 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             ),
         );
     };
-    let secret = param("client_secret")
-        .map(str::to_string)
-        .or_else(|| basic.map(|(_, s)| s));
-    let Some(secret) = secret else {
-        return aad_error(
-            ctx,
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000216,
-            "'client_assertion', 'client_secret' or 'request' is required for the \
-             'client_credentials' grant type.",
-        );
-    };
-    if !constant_time_eq(secret.as_bytes(), expected_secret.as_bytes()) {
-        return aad_error(
-            ctx,
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            &format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is \
-                 the client secret value, not the client secret ID, for a secret added to app \
-                 '{app_id}'."
-            ),
-        );
+    if let Some(assertion) = param("client_assertion") {
+        if param("client_assertion_type")
+            != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        {
+            return aad_error(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                7000216,
+                "'client_assertion_type' must be \
+                 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'.",
+            );
+        }
+        // Only federated credentials (workload identity) are known here: the assertion
+        // must be the token registered for the principal.
+        let matches = federated
+            .as_deref()
+            .is_some_and(|t| constant_time_eq(assertion.as_bytes(), t.as_bytes()));
+        if !matches {
+            return aad_error(
+                ctx,
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                70021,
+                "No matching federated identity record found for presented assertion.",
+            );
+        }
+    } else {
+        let secret = param("client_secret")
+            .map(str::to_string)
+            .or_else(|| basic.map(|(_, s)| s));
+        let Some(secret) = secret else {
+            return aad_error(
+                ctx,
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the \
+                 'client_credentials' grant type.",
+            );
+        };
+        if !constant_time_eq(secret.as_bytes(), expected_secret.as_bytes()) {
+            return aad_error(
+                ctx,
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request \
+                     is the client secret value, not the client secret ID, for a secret added \
+                     to app '{app_id}'."
+                ),
+            );
+        }
     }
     let now = ctx.clock.now_secs();
     let claims = Claims {

@@ -278,6 +278,13 @@ impl Emulator {
     pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
         self.ctx.add_service_principal(client_id, client_secret).0
     }
+    /// Gives a service principal added with [`Emulator::add_service_principal`] a federated
+    /// credential: it then also signs in with `token` as its client assertion (workload
+    /// identity: `client_assertion_type` jwt-bearer). `false` when there is no such
+    /// principal.
+    pub fn set_federated_token(&self, client_id: &str, token: &str) -> bool {
+        self.ctx.set_federated_token(client_id, token)
+    }
     /// Gives `principal_id` (an object id) the built-in role `role` (its name, e.g.
     /// `"Reader"`, or its GUID) over `scope` (`/subscriptions/…`, a group's or a resource's
     /// id), as a role assignment ARM lists and enforces; returns the assignment's name.

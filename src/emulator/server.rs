@@ -28,6 +28,9 @@ pub(crate) struct ServicePrincipal {
     pub client_id: String,
     pub secret: String,
     pub oid: String,
+    /// A federated credential: the one client assertion (e.g. a Kubernetes service-account
+    /// token) this principal accepts instead of its secret (workload identity).
+    pub federated_token: Option<String>,
 }
 
 /// Largest request body accepted (ARM's own limit is 4 MB for most providers).
@@ -118,8 +121,24 @@ impl Ctx {
             client_id: client_id.to_string(),
             secret: secret.to_string(),
             oid: oid.clone(),
+            federated_token: None,
         });
         (oid, secret.to_string())
+    }
+
+    /// Gives an added service principal a federated credential (`false`: no such principal).
+    pub(crate) fn set_federated_token(&self, client_id: &str, token: &str) -> bool {
+        let mut list = self.principals.lock().unwrap_or_else(|e| e.into_inner());
+        match list
+            .iter_mut()
+            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
+        {
+            Some(p) => {
+                p.federated_token = Some(token.to_string());
+                true
+            }
+            None => false,
+        }
     }
 
     /// The client id of a service principal added at run time, by object id.
