@@ -38,8 +38,11 @@ pub use subscription::{resolve_subscription, resolve_subscription_with};
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 
 /// Client-credentials grant with a client secret against an Entra ID style authority
-/// (`{authority}/{tenant}/oauth2/v2.0/token`). Our own rather than azure_identity's because
-/// azure_identity refuses a non-https authority, and the emulator serves plain HTTP by default.
+/// (`{authority}/{tenant}/oauth2/v2.0/token`). Our own rather than azure_identity's (see
+/// [`azidentity::client_secret`] for that one) because azure_identity refuses a non-https
+/// authority, and the emulator serves plain HTTP by default; ours also reads the answers of
+/// token endpoints that give `expires_in` as a string (ADFS style), which azure_identity
+/// rejects.
 pub fn client_secret(
     authority: &str,
     tenant_id: &str,
