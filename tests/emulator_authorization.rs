@@ -88,13 +88,25 @@ async fn role_assignments_at_a_workspace() {
         ))
     };
     let r = env.get(&list_url("")).await;
+    let scopes: Vec<&str> = r.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["properties"]["scope"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        r.body["value"].as_array().unwrap().len(),
-        1,
-        "assignments below the group"
+        scopes,
+        [format!("/subscriptions/{}", env.sub()), scope.clone()],
+        "the Owner assignment above the group, and the one below it"
     );
+    // atScope(): at the group or above it, not below.
     let r = env.get(&list_url("$filter=atScope()&")).await;
-    assert_eq!(r.body["value"], json!([]));
+    let above = r.body["value"].as_array().unwrap();
+    assert_eq!(above.len(), 1);
+    assert_eq!(
+        above[0]["properties"]["principalId"],
+        env.emu.principal_oid()
+    );
 
     let r = env.delete(&url(name)).await;
     assert_eq!(r.status, StatusCode::OK);

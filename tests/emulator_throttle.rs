@@ -141,8 +141,14 @@ async fn principals_have_their_own_buckets_within_the_subscription_one() {
     // The subscription-wide bucket holds twice a principal's: 10 reads.
     let env = start_with(small(2.0)).await;
     env.emu.freeze_clock();
-    env.emu.add_service_principal("second-app", "second-secret");
-    env.emu.add_service_principal("third-app", "third-secret");
+    let sub = format!("/subscriptions/{}", env.emu.subscription_id());
+    for (app, secret) in [
+        ("second-app", "second-secret"),
+        ("third-app", "third-secret"),
+    ] {
+        let oid = env.emu.add_service_principal(app, secret);
+        env.emu.assign_role(&oid, "Reader", &sub).unwrap();
+    }
     let second = token_of(&env, "second-app", "second-secret").await;
     let third = token_of(&env, "third-app", "third-secret").await;
     for _ in 0..5 {

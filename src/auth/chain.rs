@@ -102,9 +102,19 @@ impl DefaultChain {
         let environment: Built = match (&tenant, &client) {
             (Some(t), Some(c)) => {
                 if let Some(secret) = get("AZURE_CLIENT_SECRET") {
-                    ClientSecretCredential::new(authority, t, c, &secret, ca)
-                        .map(|x| Arc::new(x) as Arc<dyn TokenCredential>)
-                        .map_err(reason)
+                    // azure_identity at https authorities; ours at http (the plain
+                    // emulator), where azure_identity refuses to sign in.
+                    if super::azidentity::supports_authority(authority) {
+                        super::token_http(ca)
+                            .and_then(|http| {
+                                super::azidentity::client_secret(authority, t, c, &secret, http)
+                            })
+                            .map_err(reason)
+                    } else {
+                        ClientSecretCredential::new(authority, t, c, &secret, ca)
+                            .map(|x| Arc::new(x) as Arc<dyn TokenCredential>)
+                            .map_err(reason)
+                    }
                 } else if let Some(path) = get("AZURE_CLIENT_CERTIFICATE_PATH") {
                     let password = get("AZURE_CLIENT_CERTIFICATE_PASSWORD");
                     ClientCertificate::from_pem_file(path.trim().as_ref(), password.as_deref())
@@ -141,6 +151,19 @@ impl DefaultChain {
 
         let token_file = get("AZURE_FEDERATED_TOKEN_FILE");
         let workload: Built = match (&tenant, &client, &token_file) {
+            (Some(t), Some(c), Some(f)) if super::azidentity::supports_authority(authority) => {
+                super::token_http(ca)
+                    .and_then(|http| {
+                        super::azidentity::workload_identity(
+                            authority,
+                            t,
+                            c,
+                            f.trim().as_ref(),
+                            http,
+                        )
+                    })
+                    .map_err(reason)
+            }
             (Some(t), Some(c), Some(f)) => ClientAssertionCredential::new(
                 authority,
                 t,

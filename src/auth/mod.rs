@@ -3,6 +3,7 @@
 //!
 //! INTERFACE CONTRACT (bodies filled in by the arm/auth work).
 
+pub mod azidentity;
 mod azure_cli;
 pub mod cache;
 pub mod chain;
@@ -39,8 +40,11 @@ pub use subscription::{resolve_subscription, resolve_subscription_with};
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 
 /// Client-credentials grant with a client secret against an Entra ID style authority
-/// (`{authority}/{tenant}/oauth2/v2.0/token`). Our own rather than azure_identity's because
-/// azure_identity refuses a non-https authority, and the emulator serves plain HTTP by default.
+/// (`{authority}/{tenant}/oauth2/v2.0/token`). Our own rather than azure_identity's (see
+/// [`azidentity::client_secret`] for that one) because azure_identity refuses a non-https
+/// authority, and the emulator serves plain HTTP by default; ours also reads the answers of
+/// token endpoints that give `expires_in` as a string (ADFS style), which azure_identity
+/// rejects.
 pub fn client_secret(
     authority: &str,
     tenant_id: &str,
@@ -149,7 +153,9 @@ pub fn persistent<C: TokenCredential + 'static>(
 /// `AZURE_TENANT_ID` and `AZURE_CLIENT_ID` with `AZURE_CLIENT_SECRET`, or
 /// `AZURE_CLIENT_CERTIFICATE_PATH` (+ `AZURE_CLIENT_CERTIFICATE_PASSWORD`), or
 /// `AZURE_FEDERATED_TOKEN_FILE`; optional `AZURE_AUTHORITY_HOST` (default
-/// [`DEFAULT_AUTHORITY_HOST`]) and `AZML_CA_FILE`.
+/// [`DEFAULT_AUTHORITY_HOST`]) and `AZML_CA_FILE`. At an `https` authority the secret and
+/// federated-token forms are azure_identity's credentials ([`azidentity`]); at an `http`
+/// one, and for certificates (azure_identity needs OpenSSL for them), azml's own.
 pub fn from_env() -> crate::Result<Arc<dyn TokenCredential>> {
     from_env_with(|name| std::env::var(name).ok())
 }
@@ -203,6 +209,18 @@ pub fn from_env_with(
             get("AZURE_CLIENT_CERTIFICATE_PASSWORD").as_deref(),
             ca_file.as_deref(),
         ),
+        // https authorities go to azure_identity's credentials (over our reqwest client);
+        // http ones (the plain emulator) stay with ours, which azure_identity would refuse.
+        Some(_) if azidentity::supports_authority(&authority) => azidentity::workload_identity(
+            authority.trim(),
+            tenant.trim(),
+            client.trim(),
+            get("AZURE_FEDERATED_TOKEN_FILE")
+                .unwrap_or_default()
+                .trim()
+                .as_ref(),
+            token_http(ca_file.as_deref())?,
+        ),
         Some(_) => workload_identity(
             authority.trim(),
             tenant.trim(),
@@ -213,6 +231,13 @@ pub fn from_env_with(
                 .as_ref(),
             ca_file.as_deref(),
         ),
+        None if azidentity::supports_authority(&authority) => azidentity::client_secret(
+            authority.trim(),
+            tenant.trim(),
+            client.trim(),
+            &get("AZURE_CLIENT_SECRET").unwrap_or_default(),
+            token_http(ca_file.as_deref())?,
+        ),
         None => client_secret(
             authority.trim(),
             tenant.trim(),
@@ -221,6 +246,16 @@ pub fn from_env_with(
             ca_file.as_deref(),
         ),
     }
+}
+
+/// The reqwest client token requests go through (the same settings as our own
+/// credentials': timeouts, the extra CA, no proxy, no redirects).
+pub(crate) fn token_http(ca_file: Option<&std::path::Path>) -> crate::Result<reqwest::Client> {
+    crate::arm::pipeline::build_http_client(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_secs(30),
+        ca_file,
+    )
 }
 
 /// A fixed token with a fixed expiry, e.g. one the emulator issued.

@@ -12,14 +12,19 @@ use _azml::emulator::{Emulator, EmulatorConfig, FaultRule, Latency, ThrottleConf
 
 const USAGE: &str = "usage: azml-emulator [--port 8443] [--host 127.0.0.1] [--tls] \
 [--latency instant|fast|realistic] [--time-scale F] [--page-size N] [--state PATH] \
-[--throttle on|off|scale=F] [--fault SPEC]... [--extra-subscription ID]...
+[--throttle on|off|scale=F] [--fault SPEC]... [--extra-subscription ID]... \
+[--unregistered NAMESPACE]...
 
   --fault SPEC   a JSON rule, or key=value pairs separated by ';':
                  method=PUT;path=REGEX;prefix=/subscriptions;every=N;rate=F;seed=N;count=N
                  and one action: status=503[;retry_after=S;code=C;message=M] | reset |
                  delay_ms=N | fail_operation[;code=C;message=M]
+  --unregistered NAMESPACE   start with this resource provider not registered
+                 (e.g. Microsoft.MachineLearningServices): its types answer 409
+                 MissingSubscriptionRegistration until POST .../providers/NS/register
   Admin API (loopback only): URL/_emulator/faults, /_emulator/journal,
-  /_emulator/clock/advance, /_emulator/state";
+  /_emulator/clock/advance, /_emulator/state, /_emulator/servicePrincipals,
+  /_emulator/providers[/NS/register|unregister]";
 
 fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
     let mut config = EmulatorConfig::default();
@@ -85,6 +90,13 @@ fn parse_args(args: &[String]) -> Result<EmulatorConfig, String> {
             "--fault" => config.faults.push(FaultRule::parse_spec(&value()?)?),
             // Served besides the main subscription, with their own resources.
             "--extra-subscription" => config.extra_subscriptions.push(value()?),
+            "--unregistered" => {
+                let v = value()?;
+                if v.trim().is_empty() {
+                    return Err(format!("{name} needs a namespace"));
+                }
+                config.unregistered.push(v);
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
@@ -203,6 +215,12 @@ mod tests {
         assert!(parse_args(&args("--page-size 0")).is_err());
         assert!(parse_args(&args("--port")).is_err());
         assert!(parse_args(&args("--bogus")).is_err());
+        let u = parse_args(&args(
+            "--unregistered Microsoft.Storage --unregistered=Microsoft.KeyVault",
+        ))
+        .unwrap();
+        assert_eq!(u.unregistered, ["Microsoft.Storage", "Microsoft.KeyVault"]);
+        assert!(parse_args(&args("--unregistered")).is_err());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The emulator's own API under `/_emulator/…`: fault rules, the request journal, the clock
-//! and a summary of the state. No authentication, so it only answers loopback clients.
+//! The emulator's own API under `/_emulator/…`: fault rules, the request journal, the clock,
+//! service principals, resource-provider registration and a summary of the state. No authentication, so it only answers loopback clients.
 
 use std::time::Duration;
 
@@ -97,6 +97,81 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
         }
         (&Method::GET, ["clock"]) => Resp::ok(json!({"now": iso(ctx.clock.now_ms())})),
         (&Method::GET, ["state"]) => Resp::ok(state(ctx)),
+        (&Method::GET, ["servicePrincipals"]) => {
+            let list = ctx.principals.lock().unwrap_or_else(|e| e.into_inner());
+            let mut value =
+                vec![json!({"appId": ctx.cfg.client_id, "objectId": ctx.principal_oid})];
+            value.extend(
+                list.iter()
+                    .map(|p| json!({"appId": p.client_id, "objectId": p.oid})),
+            );
+            Resp::ok(json!({ "value": value }))
+        }
+        (&Method::POST, ["servicePrincipals"]) => {
+            let v = if body.is_empty() {
+                json!({})
+            } else {
+                match body_json(body) {
+                    Ok(v) => v,
+                    Err(r) => return r,
+                }
+            };
+            let field = |name: &str| -> Result<Option<String>, Resp> {
+                match &v[name] {
+                    Value::Null => Ok(None),
+                    Value::String(s) if !s.trim().is_empty() => Ok(Some(s.clone())),
+                    _ => Err(error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestContent",
+                        format!("'{name}' must be a non-empty string"),
+                    )),
+                }
+            };
+            let (app_id, secret, federated) =
+                match (field("appId"), field("secret"), field("federatedToken")) {
+                    (Ok(a), Ok(s), Ok(f)) => (a, s, f),
+                    (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+                };
+            let app_id = app_id.unwrap_or_else(super::util::new_guid);
+            let secret = secret.unwrap_or_else(|| super::util::random_hex(24));
+            let (oid, secret) = ctx.add_service_principal(&app_id, &secret);
+            if let Some(token) = federated {
+                if !ctx.set_federated_token(&app_id, &token) {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestContent",
+                        "the default service principal takes no federated credential",
+                    );
+                }
+            }
+            // The secret is handed back so that the test can sign in with it; this API only
+            // answers loopback clients and is never journaled.
+            Resp::json(
+                StatusCode::CREATED,
+                json!({"appId": app_id, "objectId": oid, "secret": secret, "tenantId": ctx.cfg.tenant_id}),
+            )
+        }
+        (&Method::GET, ["providers"]) => {
+            let value: Vec<Value> = super::resources::registrations(ctx)
+                .into_iter()
+                .map(|(ns, state)| json!({"namespace": ns, "registrationState": state}))
+                .collect();
+            Resp::ok(json!({ "value": value }))
+        }
+        (&Method::POST, ["providers", ns, verb @ ("register" | "unregister")]) => {
+            match super::resources::set_registered(ctx, ns, *verb == "register") {
+                Ok(canonical) => {
+                    let state = super::resources::registrations(ctx)
+                        .into_iter()
+                        .find(|(n, _)| *n == canonical)
+                        .map(|(_, s)| s)
+                        .unwrap_or_default();
+                    Resp::ok(json!({"namespace": canonical, "registrationState": state}))
+                }
+                Err(e) if e.starts_with("unknown") => error(StatusCode::NOT_FOUND, "NotFound", e),
+                Err(e) => error(StatusCode::BAD_REQUEST, "InvalidRequest", e),
+            }
+        }
         (
             _,
             ["users"]
@@ -120,7 +195,10 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
             | ["clock", "advance"]
             | ["clock", "freeze"]
             | ["state"]
-            | ["clock"],
+            | ["clock"]
+            | ["servicePrincipals"]
+            | ["providers"]
+            | ["providers", _, "register" | "unregister"],
         ) => error(
             StatusCode::METHOD_NOT_ALLOWED,
             "MethodNotAllowed",

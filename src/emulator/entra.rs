@@ -354,6 +354,7 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             ctx.cfg.client_id.clone(),
             ctx.cfg.client_secret.clone(),
             ctx.principal_oid.clone(),
+            None,
         ))
     } else {
         ctx.principals
@@ -361,9 +362,16 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .find(|p| p.client_id.eq_ignore_ascii_case(&client_id))
-            .map(|p| (p.client_id.clone(), p.secret.clone(), p.oid.clone()))
+            .map(|p| {
+                (
+                    p.client_id.clone(),
+                    p.secret.clone(),
+                    p.oid.clone(),
+                    p.federated_token.clone(),
+                )
+            })
     };
-    let Some((app_id, expected_secret, oid)) = known else {
+    let Some((app_id, expected_secret, oid, federated)) = known else {
         return aad_error(
             ctx,
             StatusCode::BAD_REQUEST,
@@ -378,33 +386,45 @@ fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
         );
     };
     if param("client_assertion").is_some() || param("client_assertion_type").is_some() {
-        return signin::assertion_grant(ctx, &params, &app_id, &oid, resource, v2, tenant);
-    }
-    let secret = param("client_secret")
-        .map(str::to_string)
-        .or_else(|| basic.map(|(_, s)| s));
-    let Some(secret) = secret else {
-        return aad_error(
-            ctx,
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000216,
-            "'client_assertion', 'client_secret' or 'request' is required for the \
-             'client_credentials' grant type.",
-        );
-    };
-    if !constant_time_eq(secret.as_bytes(), expected_secret.as_bytes()) {
-        return aad_error(
-            ctx,
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            &format!(
-                "Invalid client secret provided. Ensure the secret being sent in the request is \
-                 the client secret value, not the client secret ID, for a secret added to app \
-                 '{app_id}'."
-            ),
-        );
+        // A principal given one exact federated token (`Emulator::set_federated_token`)
+        // signs in with it; every other assertion (certificates, federated credentials with
+        // issuer and subject) is verified as Entra ID does.
+        let exact = param("client_assertion_type")
+            == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            && matches!(
+                (param("client_assertion"), federated.as_deref()),
+                (Some(a), Some(t)) if constant_time_eq(a.as_bytes(), t.as_bytes())
+            );
+        if !exact {
+            return signin::assertion_grant(ctx, &params, &app_id, &oid, resource, v2, tenant);
+        }
+    } else {
+        let secret = param("client_secret")
+            .map(str::to_string)
+            .or_else(|| basic.map(|(_, s)| s));
+        let Some(secret) = secret else {
+            return aad_error(
+                ctx,
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000216,
+                "'client_assertion', 'client_secret' or 'request' is required for the \
+                 'client_credentials' grant type.",
+            );
+        };
+        if !constant_time_eq(secret.as_bytes(), expected_secret.as_bytes()) {
+            return aad_error(
+                ctx,
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                &format!(
+                    "Invalid client secret provided. Ensure the secret being sent in the request is \
+                     the client secret value, not the client secret ID, for a secret added to app \
+                     '{app_id}'."
+                ),
+            );
+        }
     }
     let now = ctx.clock.now_secs();
     let claims = Claims {

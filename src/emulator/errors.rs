@@ -10,6 +10,8 @@ pub(crate) struct ArmError {
     pub message: String,
     /// Extra response headers (e.g. `WWW-Authenticate`, `Retry-After`).
     pub headers: Vec<(&'static str, String)>,
+    /// The envelope's `details` array, when ARM sends one.
+    pub details: Vec<Value>,
 }
 
 impl ArmError {
@@ -19,14 +21,23 @@ impl ArmError {
             code: code.to_string(),
             message: message.into(),
             headers: Vec::new(),
+            details: Vec::new(),
         }
+    }
+    pub(crate) fn with_details(mut self, details: Vec<Value>) -> Self {
+        self.details = details;
+        self
     }
     pub(crate) fn with_header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self
     }
     pub(crate) fn body(&self) -> Value {
-        json!({"error": {"code": self.code, "message": self.message}})
+        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        if !self.details.is_empty() {
+            body["error"]["details"] = Value::Array(self.details.clone());
+        }
+        body
     }
 
     pub(crate) fn bad_request(code: &str, message: impl Into<String>) -> Self {
@@ -63,6 +74,17 @@ impl ArmError {
                  For more details please go to https://aka.ms/ARMResourceNotFoundFix"
             ),
         )
+    }
+    /// ARM's answer for a resource type whose namespace the subscription has not
+    /// registered.
+    pub(crate) fn missing_registration(ns: &str) -> Self {
+        let message = format!(
+            "The subscription is not registered to use namespace '{ns}'. See \
+             https://aka.ms/rps-not-found for how to register subscriptions."
+        );
+        Self::conflict("MissingSubscriptionRegistration", message.clone()).with_details(vec![
+            json!({"code": "MissingSubscriptionRegistration", "target": ns, "message": message}),
+        ])
     }
     pub(crate) fn invalid_content(detail: impl std::fmt::Display) -> Self {
         Self::bad_request(

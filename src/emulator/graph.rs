@@ -147,20 +147,34 @@ pub(crate) fn route(ctx: &Ctx, req: &Req) -> Resp {
                 .nth(1)
                 .map(str::to_string)
                 .unwrap_or_default();
-            let ours = ctx.cfg.client_id.eq_ignore_ascii_case(&wanted) || filter.is_empty();
-            let value = if ours {
-                vec![json!({
-                    "id": ctx.principal_oid,
-                    "appId": ctx.cfg.client_id,
-                    "displayName": "azml-emulator",
-                    "servicePrincipalNames": [ctx.cfg.client_id],
+            let sp = |oid: &str, app_id: &str, name: &str| {
+                json!({
+                    "id": oid,
+                    "appId": app_id,
+                    "displayName": name,
+                    "servicePrincipalNames": [app_id],
                     "servicePrincipalType": "Application",
                     "accountEnabled": true,
                     "appOwnerOrganizationId": ctx.cfg.tenant_id,
-                })]
-            } else {
-                Vec::new()
+                })
             };
+            let mut all = vec![sp(&ctx.principal_oid, &ctx.cfg.client_id, "azml-emulator")];
+            all.extend(
+                ctx.principals
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                    .map(|p| sp(&p.oid, &p.client_id, &p.client_id)),
+            );
+            let value: Vec<Value> = all
+                .into_iter()
+                .filter(|v| {
+                    filter.is_empty()
+                        || v["appId"]
+                            .as_str()
+                            .is_some_and(|a| a.eq_ignore_ascii_case(&wanted))
+                })
+                .collect();
             Resp::ok(json!({"@odata.context": context("servicePrincipals"), "value": value}))
         }
         _ => error(

@@ -21,6 +21,7 @@ mod faults;
 mod graph;
 mod http;
 mod journal;
+mod rbac;
 mod resources;
 mod server;
 mod signin;
@@ -91,6 +92,10 @@ pub struct EmulatorConfig {
     /// More subscriptions of the same tenant, each with its own resources (in memory only:
     /// `state_file` keeps the main subscription's). Empty by default.
     pub extra_subscriptions: Vec<String>,
+    /// Resource-provider namespaces the subscription has not registered at start
+    /// (`NotRegistered`: their resource types answer 409 `MissingSubscriptionRegistration`
+    /// until `POST …/providers/{ns}/register`). Every other namespace is `Registered`.
+    pub unregistered: Vec<String>,
 }
 
 // Written by hand so that the client secret never reaches a log through `{:?}`.
@@ -110,6 +115,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("throttling", &self.throttling)
             .field("faults", &self.faults)
             .field("extra_subscriptions", &self.extra_subscriptions)
+            .field("unregistered", &self.unregistered)
             .finish()
     }
 }
@@ -140,6 +146,7 @@ impl Default for EmulatorConfig {
             throttling: None,
             faults: Vec::new(),
             extra_subscriptions: Vec::new(),
+            unregistered: Vec::new(),
         }
     }
 }
@@ -364,6 +371,31 @@ impl Emulator {
     pub fn add_user_assigned_identity(&self, name: &str) -> (String, String) {
         let i = self.ctx.signin().add_identity(name);
         (i.client_id, i.principal_id)
+    }
+    /// Gives a service principal added with [`Emulator::add_service_principal`] a federated
+    /// credential: it then also signs in with `token` as its client assertion (workload
+    /// identity: `client_assertion_type` jwt-bearer). `false` when there is no such
+    /// principal.
+    pub fn set_federated_token(&self, client_id: &str, token: &str) -> bool {
+        self.ctx.set_federated_token(client_id, token)
+    }
+    /// Gives `principal_id` (an object id) the built-in role `role` (its name, e.g.
+    /// `"Reader"`, or its GUID) over `scope` (`/subscriptions/…`, a group's or a resource's
+    /// id), as a role assignment ARM lists and enforces; returns the assignment's name.
+    /// For tests, without going through ARM.
+    pub fn assign_role(
+        &self,
+        principal_id: &str,
+        role: &str,
+        scope: &str,
+    ) -> Result<String, String> {
+        resources::assign_role(&self.ctx, principal_id, role, scope)
+    }
+    /// Sets a resource-provider namespace's registration at once (also
+    /// `POST /_emulator/providers/{ns}/register|unregister`): `false` leaves it
+    /// `NotRegistered`, and its resource types answer 409 `MissingSubscriptionRegistration`.
+    pub fn set_provider_registered(&self, namespace: &str, registered: bool) -> Result<(), String> {
+        resources::set_registered(&self.ctx, namespace, registered).map(|_| ())
     }
     /// Object id of the configured service principal.
     pub fn principal_oid(&self) -> &str {

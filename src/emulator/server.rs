@@ -28,6 +28,9 @@ pub(crate) struct ServicePrincipal {
     pub client_id: String,
     pub secret: String,
     pub oid: String,
+    /// A federated credential: the one client assertion (e.g. a Kubernetes service-account
+    /// token) this principal accepts instead of its secret (workload identity).
+    pub federated_token: Option<String>,
 }
 
 /// Largest request body accepted (ARM's own limit is 4 MB for most providers).
@@ -75,8 +78,20 @@ impl Ctx {
                 .add(rule.clone())
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
+        let mut store = store;
         let signer = Signer::random();
         let clock = Arc::new(Clock::default());
+        let oid = store.principal_oid.clone();
+        resources::seed_owner(&mut store, &cfg.subscription_id, &oid, clock.now_ms());
+        for ns in &cfg.unregistered {
+            let Some(canonical) = resources::known_namespace(ns) else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("unknown resource provider namespace '{ns}'"),
+                ));
+            };
+            store.set_registration(canonical, super::store::RegState::NotRegistered, 0);
+        }
         let mut extra = Vec::new();
         for sub in &cfg.extra_subscriptions {
             if uuid::Uuid::try_parse(sub).is_err() || sub.len() != 36 {
@@ -97,6 +112,8 @@ impl Ctx {
             }
             let mut own = Store::with_default_user();
             own.principal_oid = store.principal_oid.clone();
+            // The default principal owns every subscription it is given.
+            resources::seed_owner(&mut own, sub, &oid, clock.now_ms());
             extra.push(Ctx {
                 principal_oid: store.principal_oid.clone(),
                 cfg: EmulatorConfig {
@@ -147,6 +164,54 @@ impl Ctx {
             .iter()
             .find(|c| c.cfg.subscription_id.eq_ignore_ascii_case(sub))
             .unwrap_or(self)
+    }
+
+    /// Adds a service principal that signs in with client credentials; returns its object
+    /// id and its secret (an existing one's, unchanged, when `client_id` is known).
+    pub(crate) fn add_service_principal(&self, client_id: &str, secret: &str) -> (String, String) {
+        if client_id.eq_ignore_ascii_case(&self.cfg.client_id) {
+            return (self.principal_oid.clone(), self.cfg.client_secret.clone());
+        }
+        let mut list = self.principals.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = list
+            .iter()
+            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
+        {
+            return (p.oid.clone(), p.secret.clone());
+        }
+        let oid = new_guid();
+        list.push(ServicePrincipal {
+            client_id: client_id.to_string(),
+            secret: secret.to_string(),
+            oid: oid.clone(),
+            federated_token: None,
+        });
+        (oid, secret.to_string())
+    }
+
+    /// Gives an added service principal a federated credential (`false`: no such principal).
+    pub(crate) fn set_federated_token(&self, client_id: &str, token: &str) -> bool {
+        let mut list = self.principals.lock().unwrap_or_else(|e| e.into_inner());
+        match list
+            .iter_mut()
+            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
+        {
+            Some(p) => {
+                p.federated_token = Some(token.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The client id of a service principal added at run time, by object id.
+    pub(crate) fn service_principal_by_oid(&self, oid: &str) -> Option<String> {
+        self.principals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|p| p.oid.eq_ignore_ascii_case(oid))
+            .map(|p| p.client_id.clone())
     }
 
     /// Saves the state when a state file is configured and something changed.

@@ -37,6 +37,7 @@ pub(crate) fn add_app(ctx: &Ctx, client_id: &str, secret: &str) -> String {
             client_id: client_id.to_string(),
             secret: secret.to_string(),
             oid: oid.clone(),
+            federated_token: None,
         });
     oid
 }

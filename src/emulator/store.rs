@@ -113,9 +113,46 @@ pub(crate) struct Store {
     pub users: IndexMap<String, Value>,
     /// Object id of the default service principal, kept across restarts with the state.
     pub principal_oid: String,
+    /// The default principal's Owner assignment was made (once per state: removing it
+    /// must stick across restarts).
+    pub owner_seeded: bool,
+    /// Resource-provider registration of the namespaces that are not simply `Registered`;
+    /// key: lower-cased namespace.
+    pub providers: IndexMap<String, Registration>,
     /// Changed since the state file was last written.
     #[serde(skip)]
     pub dirty: bool,
+}
+
+/// Where a namespace's registration stands (`Registering` and `Unregistering` end at
+/// `until`, read lazily like the operations).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Registration {
+    pub state: RegState,
+    pub until: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum RegState {
+    Registered,
+    Registering,
+    Unregistering,
+    /// After an `unregister`.
+    Unregistered,
+    /// Never registered (how the admin API and `--unregistered` leave a namespace).
+    NotRegistered,
+}
+
+impl RegState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RegState::Registered => "Registered",
+            RegState::Registering => "Registering",
+            RegState::Unregistering => "Unregistering",
+            RegState::Unregistered => "Unregistered",
+            RegState::NotRegistered => "NotRegistered",
+        }
+    }
 }
 
 pub(crate) fn child_key(rg: &str, name: &str) -> String {
@@ -184,6 +221,30 @@ impl Store {
         self.users
             .insert(key, super::graph::user_body(&id, upn, display_name));
         id
+    }
+
+    /// A namespace's registration state at `now` (every namespace starts `Registered`).
+    pub(crate) fn registration(&self, ns: &str, now: i64) -> RegState {
+        match self.providers.get(&ns.to_lowercase()) {
+            None => RegState::Registered,
+            Some(r) => match r.state {
+                RegState::Registering if now >= r.until => RegState::Registered,
+                RegState::Unregistering if now >= r.until => RegState::Unregistered,
+                s => s,
+            },
+        }
+    }
+
+    /// Moves a namespace to `state`; a transition (`Registering`, `Unregistering`) ends
+    /// at `until`.
+    pub(crate) fn set_registration(&mut self, ns: &str, state: RegState, until: i64) {
+        self.dirty = true;
+        if state == RegState::Registered {
+            self.providers.shift_remove(&ns.to_lowercase());
+        } else {
+            self.providers
+                .insert(ns.to_lowercase(), Registration { state, until });
+        }
     }
 
     pub(crate) fn add_op(&mut self, id: String, ready_at: i64, kind: OpKind) {

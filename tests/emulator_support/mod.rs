@@ -58,6 +58,17 @@ pub async fn start(latency: Latency) -> Env {
 }
 
 pub async fn token_for(http: &reqwest::Client, emu: &Emulator, scope: &str) -> String {
+    sign_in(http, emu, emu.client_id(), emu.client_secret(), scope).await
+}
+
+/// A token for any service principal the emulator knows (client credentials).
+pub async fn sign_in(
+    http: &reqwest::Client,
+    emu: &Emulator,
+    client_id: &str,
+    client_secret: &str,
+    scope: &str,
+) -> String {
     let r = http
         .post(format!(
             "{}/{}/oauth2/v2.0/token",
@@ -67,8 +78,8 @@ pub async fn token_for(http: &reqwest::Client, emu: &Emulator, scope: &str) -> S
         .header("content-type", "application/x-www-form-urlencoded")
         .body(form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", emu.client_id()),
-            ("client_secret", emu.client_secret()),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
             ("scope", scope),
         ]))
         .send()
@@ -104,7 +115,17 @@ impl Env {
         format!("{}/subscriptions/{}{}", self.emu.url(), self.sub(), path)
     }
     pub async fn send(&self, method: Method, url: &str, body: Option<Value>) -> Reply {
-        let mut rb = self.http.request(method, url).bearer_auth(&self.token);
+        self.send_as(&self.token, method, url, body).await
+    }
+    /// A request with another principal's token.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut rb = self.http.request(method, url).bearer_auth(token);
         if let Some(b) = body {
             rb = rb.json(&b);
         }

@@ -11,15 +11,44 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import signal
+import ssl
 import sys
 import threading
+import urllib.request
 from typing import Any, Dict, List, Optional, Sequence
 
 from .. import _azml
 
-__all__ = ["EmulatorHandle", "main", "start"]
+__all__ = ["EmulatorHandle", "ServicePrincipal", "main", "start"]
+
+
+class ServicePrincipal:
+    """A service principal added to a running emulator: it signs in with client
+    credentials and holds no role until one is given to it (403 `AuthorizationFailed`)."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        client_secret: str,
+        object_id: str,
+        credential: _azml.ClientSecretCredential,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        """The application (client) id: what `workspaces.share(user=...)` takes."""
+        self.client_secret = client_secret
+        """Its secret (it opens only this emulator), for other SDKs' credentials."""
+        self.object_id = object_id
+        """The object id: the `principalId` of its role assignments."""
+        self.credential = credential
+        """An azml `ClientSecretCredential` that signs in as this principal here."""
+
+    def __repr__(self) -> str:
+        return f"ServicePrincipal(client_id={self.client_id!r}, object_id={self.object_id!r})"
 
 
 class EmulatorHandle:
@@ -77,6 +106,45 @@ class EmulatorHandle:
     def add_user(self, user_principal_name: str, display_name: Optional[str] = None) -> str:
         """Add a Microsoft Graph user (for `workspaces.share`); returns its object id."""
         return self._inner.add_user(user_principal_name, display_name)
+
+    def _admin(self, method: str, path: str, body: Optional[dict] = None) -> Any:
+        """A call to the emulator's admin API (`/_emulator/...`, loopback only)."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.url}/_emulator/{path}", data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        ctx = ssl.create_default_context(cafile=self.ca_file) if self.ca_file else None
+        # The admin API is on this emulator's own loopback address: no proxy applies.
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=ctx)
+        )
+        with opener.open(req, timeout=30) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
+
+    def add_service_principal(
+        self, client_id: Optional[str] = None, client_secret: Optional[str] = None
+    ) -> ServicePrincipal:
+        """Add a service principal (a new application id and secret unless given); it has
+        no role assignment: give it one with `workspaces.share` or ARM."""
+        body: Dict[str, str] = {}
+        if client_id is not None:
+            body["appId"] = client_id
+        if client_secret is not None:
+            body["secret"] = client_secret
+        sp = self._admin("POST", "servicePrincipals", body)
+        credential = _azml.ClientSecretCredential(
+            sp["tenantId"], sp["appId"], sp["secret"], authority=self.url, ca_file=self.ca_file
+        )
+        return ServicePrincipal(
+            sp["tenantId"], sp["appId"], sp["secret"], sp["objectId"], credential
+        )
+
+    def set_provider_registered(self, namespace: str, registered: bool) -> str:
+        """Register or unregister a resource-provider namespace at once (unregistered, its
+        resource types answer 409 `MissingSubscriptionRegistration`); returns the state."""
+        verb = "register" if registered else "unregister"
+        return self._admin("POST", f"providers/{namespace}/{verb}")["registrationState"]
 
     def stop(self, grace: float = 1.0) -> None:
         self._inner.stop(grace)

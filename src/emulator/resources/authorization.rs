@@ -1,6 +1,6 @@
 //! Role definitions (the built-in ones azml uses) and role assignments at any scope under
 //! the subscription (`{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}`).
-//! Assignments are recorded, not enforced.
+//! ARM enforces them before any handler runs (`crate::emulator::rbac`).
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -8,33 +8,28 @@ use serde_json::{json, Value};
 use super::{parse_resource_id, Kind};
 use crate::emulator::errors::{ArmError, ArmResult};
 use crate::emulator::http::{Req, Resp};
+use crate::emulator::rbac::{self, RoleDef, BUILT_IN};
 use crate::emulator::server::Ctx;
 use crate::emulator::store::{child_key, Store};
 use crate::emulator::tokens::Claims;
 use crate::emulator::util::{eq_ci, iso};
 
-/// (name, id, description, actions)
-const BUILT_IN: &[(&str, &str, &str, &[&str])] = &[
-    ("Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.", &["*"]),
-    ("Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c", "Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC.", &["*"]),
-    ("Reader", "acdd72a7-3385-48ef-bd42-f606fba81ae7", "View all resources, but does not allow you to make any changes.", &["*/read"]),
-    ("User Access Administrator", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", "Lets you manage user access to Azure resources.", &["*/read", "Microsoft.Authorization/*"]),
-    ("AzureML Data Scientist", "f6c7c914-8db3-469d-8ca1-694a8f32e121", "Can perform all actions within an Azure Machine Learning workspace, except for creating or deleting compute resources and modifying the workspace itself.", &["Microsoft.MachineLearningServices/workspaces/*/read", "Microsoft.MachineLearningServices/workspaces/*/action", "Microsoft.MachineLearningServices/workspaces/*/delete", "Microsoft.MachineLearningServices/workspaces/*/write"]),
-    ("AzureML Compute Operator", "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815", "Can access and perform CRUD operations on Machine Learning Services managed compute resources (including Notebook VMs).", &["Microsoft.MachineLearningServices/workspaces/computes/*/read", "Microsoft.MachineLearningServices/workspaces/computes/*/write", "Microsoft.MachineLearningServices/workspaces/computes/*/delete", "Microsoft.MachineLearningServices/workspaces/computes/*/action"]),
-];
-
-fn definition_body(ctx: &Ctx, def: &(&str, &str, &str, &[&str])) -> Value {
-    let (name, id, description, actions) = def;
+pub(crate) fn definition_body(ctx: &Ctx, def: &RoleDef) -> Value {
     json!({
-        "id": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{id}", ctx.cfg.subscription_id),
-        "name": id,
+        "id": format!("/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{}", ctx.cfg.subscription_id, def.id),
+        "name": def.id,
         "type": "Microsoft.Authorization/roleDefinitions",
         "properties": {
-            "roleName": name,
+            "roleName": def.name,
             "type": "BuiltInRole",
-            "description": description,
+            "description": def.description,
             "assignableScopes": ["/"],
-            "permissions": [{"actions": actions, "notActions": [], "dataActions": [], "notDataActions": []}],
+            "permissions": [{
+                "actions": def.actions,
+                "notActions": def.not_actions,
+                "dataActions": def.data_actions,
+                "notDataActions": def.not_data_actions,
+            }],
             "createdOn": "2015-02-02T21:55:09.8806423Z",
             "updatedOn": "2024-01-01T00:00:00.0000000Z",
             "createdBy": null,
@@ -47,9 +42,7 @@ fn definition_body(ctx: &Ctx, def: &(&str, &str, &str, &[&str])) -> Value {
 pub(crate) fn definitions(ctx: &Ctx, req: &Req, name: Option<&str>) -> ArmResult<Resp> {
     super::only_get(req)?;
     if let Some(name) = name {
-        return BUILT_IN
-            .iter()
-            .find(|d| eq_ci(d.1, name))
+        return rbac::role_by_id(name)
             .map(|d| Resp::ok(definition_body(ctx, d)))
             .ok_or_else(|| {
                 ArmError::not_found(
@@ -77,7 +70,7 @@ pub(crate) fn definitions(ctx: &Ctx, req: &Req, name: Option<&str>) -> ArmResult
     };
     let value: Vec<Value> = BUILT_IN
         .iter()
-        .filter(|d| wanted.as_deref().is_none_or(|w| eq_ci(d.0, w)))
+        .filter(|d| wanted.as_deref().is_none_or(|w| eq_ci(d.name, w)))
         .map(|d| definition_body(ctx, d))
         .collect();
     Ok(Resp::ok(json!({ "value": value })))
@@ -139,6 +132,127 @@ fn check_scope(st: &Store, scope: &str) -> ArmResult<()> {
     Ok(())
 }
 
+pub(crate) struct AssignmentFields<'a> {
+    pub name: &'a str,
+    pub scope: &'a str,
+    pub role_id: &'a str,
+    pub principal: &'a str,
+    pub principal_type: &'a str,
+    pub created_by: &'a str,
+    pub description: Value,
+}
+
+/// A role assignment as ARM serves it.
+pub(crate) fn assignment_body(f: &AssignmentFields<'_>, now_ms: i64) -> Value {
+    let now = iso(now_ms);
+    let scope = format!("/{}", f.scope.trim_matches('/'));
+    json!({
+        "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{}", f.name),
+        "name": f.name,
+        "type": "Microsoft.Authorization/roleAssignments",
+        "properties": {
+            "roleDefinitionId": f.role_id,
+            "principalId": f.principal,
+            "principalType": f.principal_type,
+            "scope": scope,
+            "condition": null,
+            "conditionVersion": null,
+            "createdOn": now,
+            "updatedOn": now,
+            "createdBy": f.created_by,
+            "updatedBy": f.created_by,
+            "delegatedManagedIdentityResourceId": null,
+            "description": f.description,
+        }
+    })
+}
+
+/// Gives the default service principal Owner over the subscription, as a real assignment
+/// (listed, and removable like any other). Runs once per state: a state in which it was
+/// removed stays without it.
+pub(crate) fn seed_owner(st: &mut Store, subscription_id: &str, oid: &str, now_ms: i64) {
+    if st.owner_seeded {
+        return;
+    }
+    let name = crate::emulator::util::new_guid();
+    let role_id = format!(
+        "/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{}",
+        rbac::OWNER_ID
+    );
+    let body = assignment_body(
+        &AssignmentFields {
+            name: &name,
+            scope: &format!("/subscriptions/{subscription_id}"),
+            role_id: &role_id,
+            principal: oid,
+            principal_type: "ServicePrincipal",
+            created_by: oid,
+            description: Value::Null,
+        },
+        now_ms,
+    );
+    st.role_assignments.insert(name, body);
+    st.owner_seeded = true;
+    st.dirty = true;
+}
+
+/// `Emulator::assign_role`: an assignment made outside ARM (no caller to authorize).
+pub(crate) fn assign_role(
+    ctx: &Ctx,
+    principal: &str,
+    role: &str,
+    scope: &str,
+) -> Result<String, String> {
+    let def = BUILT_IN
+        .iter()
+        .find(|d| eq_ci(d.name, role) || eq_ci(d.id, role))
+        .ok_or_else(|| format!("no built-in role '{role}'"))?;
+    let sub = format!("/subscriptions/{}", ctx.cfg.subscription_id);
+    if !rbac::covers(&sub, scope) {
+        return Err(format!("scope '{scope}' is not within {sub}"));
+    }
+    let mut st = ctx.store();
+    let kind = principal_type(ctx, &st, principal)
+        .ok_or_else(|| format!("no principal with object id '{principal}'"))?;
+    let role_id = format!(
+        "{sub}/providers/Microsoft.Authorization/roleDefinitions/{}",
+        def.id
+    );
+    let existing = st.role_assignments.values().find(|a| {
+        let p = &a["properties"];
+        p["principalId"]
+            .as_str()
+            .is_some_and(|x| eq_ci(x, principal))
+            && p["scope"]
+                .as_str()
+                .is_some_and(|x| norm_scope(x) == norm_scope(scope))
+            && p["roleDefinitionId"]
+                .as_str()
+                .is_some_and(|x| eq_ci(x, &role_id))
+    });
+    if let Some(a) = existing {
+        return Ok(a["name"].as_str().unwrap_or_default().to_string());
+    }
+    let name = crate::emulator::util::new_guid();
+    let body = assignment_body(
+        &AssignmentFields {
+            name: &name,
+            scope,
+            role_id: &role_id,
+            principal,
+            principal_type: kind,
+            created_by: &ctx.principal_oid,
+            description: Value::Null,
+        },
+        ctx.clock.now_ms(),
+    );
+    st.role_assignments.insert(name.clone(), body);
+    st.dirty = true;
+    drop(st);
+    ctx.persist();
+    Ok(name)
+}
+
 fn principal_type(ctx: &Ctx, st: &Store, id: &str) -> Option<&'static str> {
     if st
         .users
@@ -147,7 +261,7 @@ fn principal_type(ctx: &Ctx, st: &Store, id: &str) -> Option<&'static str> {
     {
         return Some("User");
     }
-    if eq_ci(&ctx.principal_oid, id) {
+    if eq_ci(&ctx.principal_oid, id) || ctx.service_principal_by_oid(id).is_some() {
         return Some("ServicePrincipal");
     }
     // Applications and managed identities added at run time (the sign-in lock is taken
@@ -233,7 +347,7 @@ fn put(
     let props = &v["properties"];
     let role = props["roleDefinitionId"].as_str().unwrap_or_default();
     let role_guid = role.rsplit('/').next().unwrap_or_default();
-    let Some(def) = BUILT_IN.iter().find(|d| eq_ci(d.1, role_guid)) else {
+    let Some(def) = rbac::role_by_id(role_guid) else {
         return Err(ArmError::bad_request(
             "RoleDefinitionDoesNotExist",
             format!("The specified role definition with ID '{role_guid}' does not exist."),
@@ -259,7 +373,7 @@ fn put(
                 .is_some_and(|x| eq_ci(x, principal))
             && p["roleDefinitionId"]
                 .as_str()
-                .is_some_and(|x| x.to_lowercase().ends_with(&def.1.to_lowercase()))
+                .is_some_and(|x| x.to_lowercase().ends_with(&def.id.to_lowercase()))
     };
     let key = name.to_lowercase();
     if let Some(existing) = st.role_assignments.get(&key) {
@@ -278,27 +392,18 @@ fn put(
             "The role assignment already exists.",
         ));
     }
-    let now = iso(ctx.clock.now_ms());
-    let scope_out = format!("/{}", scope.trim_matches('/'));
-    let body = json!({
-        "id": format!("{scope_out}/providers/Microsoft.Authorization/roleAssignments/{name}"),
-        "name": name,
-        "type": "Microsoft.Authorization/roleAssignments",
-        "properties": {
-            "roleDefinitionId": role_id,
-            "principalId": principal,
-            "principalType": props["principalType"].as_str().unwrap_or(kind),
-            "scope": scope_out,
-            "condition": null,
-            "conditionVersion": null,
-            "createdOn": now,
-            "updatedOn": now,
-            "createdBy": claims.oid,
-            "updatedBy": claims.oid,
-            "delegatedManagedIdentityResourceId": null,
-            "description": props.get("description").cloned().unwrap_or(Value::Null),
-        }
-    });
+    let body = assignment_body(
+        &AssignmentFields {
+            name,
+            scope,
+            role_id: role_id.as_str().unwrap_or_default(),
+            principal,
+            principal_type: props["principalType"].as_str().unwrap_or(kind),
+            created_by: &claims.oid,
+            description: props.get("description").cloned().unwrap_or(Value::Null),
+        },
+        ctx.clock.now_ms(),
+    );
     st.role_assignments.insert(key, body.clone());
     Ok(Resp::json(StatusCode::CREATED, body))
 }

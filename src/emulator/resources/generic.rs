@@ -137,7 +137,14 @@ fn matches(item: &Value, clauses: &[Clause]) -> bool {
     })
 }
 
-pub(crate) fn list(ctx: &Ctx, st: &Store, req: &Req, rg: Option<&str>) -> ArmResult<Resp> {
+/// `visible`: whether the caller may see a resource id (ARM lists only what it may read).
+pub(crate) fn list(
+    ctx: &Ctx,
+    st: &Store,
+    req: &Req,
+    rg: Option<&str>,
+    visible: &dyn Fn(&str) -> bool,
+) -> ArmResult<Resp> {
     let clauses = match req.q("$filter") {
         Some(f) if !f.trim().is_empty() => parse(f)?,
         _ => Vec::new(),
@@ -145,6 +152,7 @@ pub(crate) fn list(ctx: &Ctx, st: &Store, req: &Req, rg: Option<&str>) -> ArmRes
     let items: Vec<Value> = Kind::ALL
         .iter()
         .flat_map(|k| items_of(ctx, st, *k, rg))
+        .filter(|b| visible(b["id"].as_str().unwrap_or_default()))
         .map(|b| generic(&b))
         .filter(|item| matches(item, &clauses))
         .collect();

@@ -270,7 +270,13 @@ fn tag_filter(filter: &str) -> ArmResult<(String, Option<String>)> {
     }
 }
 
-pub(crate) fn list(ctx: &Ctx, st: &mut Store, req: &Req) -> ArmResult<Resp> {
+/// `visible`: whether the caller may see a group, by its id.
+pub(crate) fn list(
+    ctx: &Ctx,
+    st: &mut Store,
+    req: &Req,
+    visible: &dyn Fn(&str) -> bool,
+) -> ArmResult<Resp> {
     super::only_get(req)?;
     let filter = req.q("$filter").map(tag_filter).transpose()?;
     let items = st
@@ -286,6 +292,7 @@ pub(crate) fn list(ctx: &Ctx, st: &mut Store, req: &Req) -> ArmResult<Resp> {
                 .is_some_and(|(_, v)| value.as_ref().is_none_or(|want| v == want)),
         })
         .map(|g| body(ctx, g))
+        .filter(|b| visible(b["id"].as_str().unwrap_or_default()))
         .collect();
     paged(ctx, req, items, "$skiptoken")
 }

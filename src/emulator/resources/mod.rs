@@ -1,6 +1,7 @@
 //! ARM routes: parsing a path into a `Route` (case-insensitively), and one module per
 //! resource provider.
 
+mod access;
 mod appinsights;
 mod authorization;
 mod generic;
@@ -16,9 +17,13 @@ mod workspaces;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+pub(crate) use authorization::{assign_role, seed_owner};
+pub(crate) use subscriptions::known_namespace;
+
 use super::api_versions::Family;
 use super::errors::{ArmError, ArmResult};
 use super::http::{Req, Resp};
+use super::rbac;
 use super::server::Ctx;
 use super::store::Store;
 use super::tokens::Claims;
@@ -104,6 +109,12 @@ pub(crate) enum Route {
         sub: String,
         ns: String,
     },
+    /// `POST …/providers/{ns}/register` (or `unregister`).
+    ProviderAction {
+        sub: String,
+        ns: String,
+        register: bool,
+    },
     Groups {
         sub: String,
     },
@@ -170,6 +181,7 @@ pub(crate) enum Route {
     },
     RoleDefinitions {
         sub: String,
+        scope: String,
         name: Option<String>,
     },
     RoleAssignments {
@@ -187,6 +199,7 @@ impl Route {
             }
             Route::Providers { .. }
             | Route::Provider { .. }
+            | Route::ProviderAction { .. }
             | Route::Groups { .. }
             | Route::Group { .. }
             | Route::OperationResult { .. }
@@ -208,6 +221,7 @@ impl Route {
             Route::Subscription { sub }
             | Route::Providers { sub }
             | Route::Provider { sub, .. }
+            | Route::ProviderAction { sub, .. }
             | Route::Groups { sub }
             | Route::Group { sub, .. }
             | Route::OperationResult { sub, .. }
@@ -267,7 +281,11 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
                     })
                 }
                 Some(&"roledefinitions") => {
-                    return Ok(Route::RoleDefinitions { sub: own(1), name })
+                    return Ok(Route::RoleDefinitions {
+                        sub: own(1),
+                        scope,
+                        name,
+                    })
                 }
                 _ => {}
             }
@@ -282,6 +300,13 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
             sub: own(1),
             ns: own(3),
         },
+        ["subscriptions", _, "providers", _, action @ ("register" | "unregister")] => {
+            Route::ProviderAction {
+                sub: own(1),
+                ns: own(3),
+                register: *action == "register",
+            }
+        }
         ["subscriptions", _, "resourcegroups"] => Route::Groups { sub: own(1) },
         ["subscriptions", _, "resourcegroups", _] => Route::Group {
             sub: own(1),
@@ -410,6 +435,19 @@ pub(crate) fn parse(req: &Req) -> ArmResult<Route> {
 pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> ArmResult<Resp> {
     let mut st = ctx.store();
     let st: &mut Store = &mut st;
+    // ARM authorizes first, then looks at the provider's registration, then forwards.
+    let visible = authorize(st, req, claims, &route)?;
+    if let Some(ns) = access::namespace(&route) {
+        let state = st.registration(ns, ctx.clock.now_ms());
+        if state != super::store::RegState::Registered {
+            return Err(ArmError::missing_registration(ns));
+        }
+    }
+    let visible = |id: &str| {
+        visible
+            .as_ref()
+            .is_none_or(|scopes| scopes.iter().any(|s| rbac::covers(s, id)))
+    };
     if !matches!(
         req.method,
         axum::http::Method::GET | axum::http::Method::HEAD
@@ -418,11 +456,21 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
     }
     match route {
         Route::Tenants => subscriptions::tenants(ctx, req),
-        Route::Subscriptions => subscriptions::list(ctx, req),
+        Route::Subscriptions => {
+            let mine = rbac::has_any_assignment_within(
+                st,
+                &claims.oid,
+                &format!("/subscriptions/{}", ctx.cfg.subscription_id),
+            );
+            subscriptions::list(ctx, req, mine)
+        }
         Route::Subscription { .. } => subscriptions::get(ctx, req),
-        Route::Providers { .. } => subscriptions::providers(ctx, req),
-        Route::Provider { ns, .. } => subscriptions::provider(ctx, req, &ns),
-        Route::Groups { .. } => groups::list(ctx, st, req),
+        Route::Providers { .. } => subscriptions::providers(ctx, st, req),
+        Route::Provider { ns, .. } => subscriptions::provider(ctx, st, req, &ns),
+        Route::ProviderAction { ns, register, .. } => {
+            subscriptions::register(ctx, st, req, &ns, register)
+        }
+        Route::Groups { .. } => groups::list(ctx, st, req, &visible),
         Route::Group { rg, .. } => groups::handle(ctx, st, req, &rg),
         Route::OperationResult { token, .. } => groups::operation_result(ctx, st, req, &token),
         Route::List { rg, kind, .. } => {
@@ -430,7 +478,10 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             if let Some(rg) = &rg {
                 existing_group(st, rg)?;
             }
-            let items = items_of(ctx, st, kind, rg.as_deref());
+            let items = items_of(ctx, st, kind, rg.as_deref())
+                .into_iter()
+                .filter(|v| visible(v["id"].as_str().unwrap_or_default()))
+                .collect();
             let param = if kind == Kind::Workspace {
                 "$skip"
             } else {
@@ -494,7 +545,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             if let Some(rg) = &rg {
                 existing_group(st, rg)?;
             }
-            generic::list(ctx, st, req, rg.as_deref())
+            generic::list(ctx, st, req, rg.as_deref(), &visible)
         }
         Route::StorageOpStatus { id, .. } => storage::operation_status(ctx, st, req, &id),
         Route::CheckName { kind, .. } => match kind {
@@ -514,6 +565,80 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
             authorization::assignments(ctx, st, req, claims, &scope, name.as_deref())
         }
     }
+}
+
+/// Azure RBAC for this request. `Ok(None)`: allowed outright; `Ok(Some(scopes))`: a list
+/// the caller may only see the items under `scopes` of; `Err`: 403 `AuthorizationFailed`.
+fn authorize(
+    st: &Store,
+    req: &Req,
+    claims: &Claims,
+    route: &Route,
+) -> ArmResult<Option<Vec<String>>> {
+    match access::need(req, route) {
+        access::Need::Nothing => Ok(None),
+        access::Need::InSubscription { action } => {
+            let sub = format!(
+                "/subscriptions/{}",
+                route.subscription().unwrap_or_default()
+            );
+            if rbac::has_any_assignment_within(st, &claims.oid, &sub) {
+                Ok(None)
+            } else {
+                Err(rbac::authorization_failed(&claims.oid, &action, &sub))
+            }
+        }
+        access::Need::Action {
+            action,
+            scope,
+            list,
+        } => {
+            let grants = rbac::granting_scopes(st, &claims.oid, &action);
+            if grants.iter().any(|g| rbac::covers(g, &scope)) {
+                return Ok(None);
+            }
+            let below: Vec<String> = grants
+                .into_iter()
+                .filter(|g| rbac::covers(&scope, g))
+                .collect();
+            if list && !below.is_empty() {
+                Ok(Some(below))
+            } else {
+                Err(rbac::authorization_failed(&claims.oid, &action, &scope))
+            }
+        }
+    }
+}
+
+/// Sets a namespace's registration at once, outside ARM (admin API, `Emulator`); returns
+/// its canonical spelling.
+pub(crate) fn set_registered(
+    ctx: &Ctx,
+    ns: &str,
+    registered: bool,
+) -> Result<&'static str, String> {
+    let canonical =
+        known_namespace(ns).ok_or_else(|| format!("unknown resource provider namespace '{ns}'"))?;
+    if !registered && subscriptions::registration_free(canonical) {
+        return Err(format!("'{canonical}' is always registered"));
+    }
+    let state = if registered {
+        super::store::RegState::Registered
+    } else {
+        super::store::RegState::NotRegistered
+    };
+    ctx.store().set_registration(canonical, state, 0);
+    ctx.persist();
+    Ok(canonical)
+}
+
+/// `(namespace, registrationState)` of every namespace the emulator serves.
+pub(crate) fn registrations(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
+    let st = ctx.store();
+    let now = ctx.clock.now_ms();
+    subscriptions::namespaces()
+        .map(|ns| (ns, st.registration(ns, now).as_str()))
+        .collect()
 }
 
 pub(crate) fn method_not_allowed(req: &Req) -> ArmError {

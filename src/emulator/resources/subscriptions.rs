@@ -9,6 +9,7 @@ use crate::emulator::api_versions::Family;
 use crate::emulator::errors::{ArmError, ArmResult};
 use crate::emulator::http::{Req, Resp};
 use crate::emulator::server::Ctx;
+use crate::emulator::store::{RegState, Store};
 
 fn get_only(req: &Req) -> ArmResult<()> {
     if req.method == Method::GET {
@@ -53,9 +54,15 @@ fn subscription_body(ctx: &Ctx, sub: &str) -> Value {
     })
 }
 
-pub(crate) fn list(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
+/// `mine`: the caller holds some role assignment within the subscription (ARM lists only
+/// the subscriptions a caller has access to).
+pub(crate) fn list(ctx: &Ctx, req: &Req, mine: bool) -> ArmResult<Resp> {
     get_only(req)?;
-    let mut value = vec![subscription(ctx)];
+    let mut value: Vec<Value> = if mine {
+        vec![subscription(ctx)]
+    } else {
+        Vec::new()
+    };
     value.extend(
         ctx.cfg
             .extra_subscriptions
@@ -130,7 +137,30 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
     ),
 ];
 
-fn provider_body(ctx: &Ctx, ns: &str, types: &[(&str, Family)]) -> Value {
+/// Namespaces that are always registered (ARM's `RegistrationFree`).
+const REGISTRATION_FREE: &[&str] = &["Microsoft.Authorization", "Microsoft.Resources"];
+
+/// How long a registration takes under `realistic` (Azure's take a minute or so).
+const REGISTER_MS: u64 = 30_000;
+
+/// The canonical spelling of a namespace the emulator serves.
+pub(crate) fn known_namespace(ns: &str) -> Option<&'static str> {
+    PROVIDERS
+        .iter()
+        .map(|(n, _)| *n)
+        .find(|n| n.eq_ignore_ascii_case(ns))
+}
+
+pub(crate) fn namespaces() -> impl Iterator<Item = &'static str> {
+    PROVIDERS.iter().map(|(n, _)| *n)
+}
+
+/// Whether a namespace can be unregistered at all.
+pub(crate) fn registration_free(ns: &str) -> bool {
+    REGISTRATION_FREE.iter().any(|n| n.eq_ignore_ascii_case(ns))
+}
+
+fn provider_body(ctx: &Ctx, st: &Store, ns: &str, types: &[(&str, Family)]) -> Value {
     let locations: Vec<&str> = REGIONS.iter().map(|(_, display)| *display).collect();
     let resource_types: Vec<Value> = types
         .iter()
@@ -149,31 +179,84 @@ fn provider_body(ctx: &Ctx, ns: &str, types: &[(&str, Family)]) -> Value {
     json!({
         "id": format!("/subscriptions/{}/providers/{ns}", ctx.cfg.subscription_id),
         "namespace": ns,
-        "registrationState": "Registered",
-        "registrationPolicy": "RegistrationRequired",
+        "registrationState": st.registration(ns, ctx.clock.now_ms()).as_str(),
+        "registrationPolicy": if registration_free(ns) { "RegistrationFree" } else { "RegistrationRequired" },
         "resourceTypes": resource_types,
     })
 }
 
-pub(crate) fn providers(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
+pub(crate) fn providers(ctx: &Ctx, st: &Store, req: &Req) -> ArmResult<Resp> {
     get_only(req)?;
     let value: Vec<Value> = PROVIDERS
         .iter()
-        .map(|(ns, types)| provider_body(ctx, ns, types))
+        .map(|(ns, types)| provider_body(ctx, st, ns, types))
         .collect();
     Ok(Resp::ok(json!({ "value": value })))
 }
 
-pub(crate) fn provider(ctx: &Ctx, req: &Req, ns: &str) -> ArmResult<Resp> {
-    get_only(req)?;
+fn find(ns: &str) -> ArmResult<&'static (&'static str, &'static [(&'static str, Family)])> {
     PROVIDERS
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(ns))
-        .map(|(n, types)| Resp::ok(provider_body(ctx, n, types)))
         .ok_or_else(|| {
             ArmError::not_found(
                 "InvalidResourceNamespace",
                 format!("The resource namespace '{ns}' is invalid."),
             )
         })
+}
+
+pub(crate) fn provider(ctx: &Ctx, st: &Store, req: &Req, ns: &str) -> ArmResult<Resp> {
+    get_only(req)?;
+    let (n, types) = find(ns)?;
+    Ok(Resp::ok(provider_body(ctx, st, n, types)))
+}
+
+/// `POST …/providers/{ns}/register` and `…/unregister`: 200 with the provider, whose state
+/// moves through `Registering` (`Unregistering`) for a while under the latency profile.
+pub(crate) fn register(
+    ctx: &Ctx,
+    st: &mut Store,
+    req: &Req,
+    ns: &str,
+    register: bool,
+) -> ArmResult<Resp> {
+    if req.method != Method::POST {
+        return Err(super::method_not_allowed(req));
+    }
+    let (n, types) = find(ns)?;
+    let now = ctx.clock.now_ms();
+    let current = st.registration(n, now);
+    if registration_free(n) {
+        if !register {
+            return Err(ArmError::conflict(
+                "Conflict",
+                format!(
+                    "The resource namespace '{n}' is registration-free and cannot be unregistered."
+                ),
+            ));
+        }
+    } else if register {
+        if !matches!(current, RegState::Registered | RegState::Registering) {
+            let until = now + ctx.op_duration_ms(REGISTER_MS);
+            let state = if until <= now {
+                RegState::Registered
+            } else {
+                RegState::Registering
+            };
+            st.set_registration(n, state, until);
+        }
+    } else if !matches!(
+        current,
+        RegState::Unregistered | RegState::NotRegistered | RegState::Unregistering
+    ) {
+        let until = now + ctx.op_duration_ms(REGISTER_MS);
+        let state = if until <= now {
+            RegState::Unregistered
+        } else {
+            RegState::Unregistering
+        };
+        st.set_registration(n, state, until);
+    }
+    Ok(Resp::ok(provider_body(ctx, st, n, types)))
 }
