@@ -56,7 +56,18 @@ fn claims(token: &str) -> Value {
 }
 
 /// Lists the resource groups with `cred` and returns the principal the emulator saw.
+/// The principal first gets Reader on the subscription: ARM refuses a principal with no
+/// role (what these tests check is the sign-in, not the authorization).
 async fn arm_call(emu: &Emulator, cred: Arc<dyn TokenCredential>) -> String {
+    let token = cred.get_token(&[ARM_SCOPE], None).await.expect("a token");
+    let oid = claims(token.token.secret())["oid"]
+        .as_str()
+        .expect("an oid claim")
+        .to_string();
+    let scope = format!("/subscriptions/{}", emu.subscription_id());
+    if oid != emu.principal_oid() {
+        emu.assign_role(&oid, "Reader", &scope).expect("Reader");
+    }
     let arm = ArmClient::new(ArmConfig::new(emu.url()), cred).expect("arm client");
     let path = format!("/subscriptions/{}/resourcegroups", emu.subscription_id());
     arm.list(&path, "2025-04-01").await.expect("ARM call");
