@@ -503,7 +503,7 @@ def _build_core(
     )
     return _azml.Core(
         subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority,
-        suffix or None, pacing, **dict(polling or {}),
+        user_agent=suffix or None, pacing=pacing, **dict(polling or {}),
     )  # fmt: skip
 
 

@@ -151,6 +151,33 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
                 json!({"appId": app_id, "objectId": oid, "secret": secret, "tenantId": ctx.cfg.tenant_id}),
             )
         }
+        (&Method::POST, ["roleAssignments"]) => {
+            // A role for any principal (user, app, managed identity) without going through
+            // ARM: what a test or a demo sets up before signing in as that principal.
+            let v = match body_json(body) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+            let (Some(principal), Some(role)) = (v["principalId"].as_str(), v["role"].as_str())
+            else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequest",
+                    "principalId and role (a built-in role's name or GUID) are required",
+                );
+            };
+            let scope = v["scope"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("/subscriptions/{}", ctx.cfg.subscription_id));
+            match super::resources::assign_role(ctx, principal, role, &scope) {
+                Ok(name) => Resp::json(
+                    StatusCode::CREATED,
+                    json!({"name": name, "principalId": principal, "role": role, "scope": scope}),
+                ),
+                Err(e) => error(StatusCode::BAD_REQUEST, "InvalidRequest", e),
+            }
+        }
         (&Method::GET, ["providers"]) => {
             let value: Vec<Value> = super::resources::registrations(ctx)
                 .into_iter()

@@ -285,7 +285,7 @@ impl Core {
     ) -> PyResult<impl std::future::Future<Output = crate::Result<Value>> + Send + 'static> {
         let request = Request::parse(py, op, kwargs)?;
         // The GIL is held here anyway: pick up logging level changes made since the last call.
-        super::logbridge::refresh(py);
+        super::logbridge::refresh(py)?;
         let inner = self.inner.clone();
         Ok(async move {
             let ops = inner.ops()?;

@@ -68,7 +68,12 @@ fn logger_for(target: &str) -> Option<&'static str> {
 }
 
 /// Reads the `azml` loggers' levels into the cache. Called with the GIL held.
-pub fn refresh(py: Python<'_>) {
+///
+/// Reading them runs Python code, and the interpreter runs pending signal handlers there: a
+/// Ctrl-C that lands now surfaces as a `KeyboardInterrupt` from these calls. It is handed
+/// back (`Err`) rather than swallowed, or the user's Ctrl-C would be lost. Any other failure
+/// only turns the bridge off.
+pub fn refresh(py: Python<'_>) -> PyResult<()> {
     let level = (|| -> PyResult<u8> {
         let logging = py.import("logging")?;
         // `logging.disable(N)` turns off everything at N and below.
@@ -89,9 +94,22 @@ pub fn refresh(py: Python<'_>) {
         // NOTSET on every logger up to the root means the root's WARNING; an effective level
         // is never 0, but stay on the safe side.
         Ok(u8::try_from(lowest.max(1)).unwrap_or(OFF))
-    })()
-    .unwrap_or(OFF);
-    THRESHOLD.store(level, Ordering::Relaxed);
+    })();
+    match level {
+        Ok(level) => {
+            THRESHOLD.store(level, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => {
+            THRESHOLD.store(OFF, Ordering::Relaxed);
+            // BaseException but not Exception: KeyboardInterrupt, SystemExit.
+            if e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The cached threshold (for tests).
@@ -100,9 +118,10 @@ pub fn threshold() -> u8 {
 }
 
 /// Installs the bridge as the process's `tracing` subscriber, unless one is set already.
-pub fn install(py: Python<'_>) {
-    refresh(py);
+pub fn install(py: Python<'_>) -> PyResult<()> {
+    refresh(py)?;
     let _ = tracing::subscriber::set_global_default(Bridge);
+    Ok(())
 }
 
 struct Bridge;
@@ -174,7 +193,14 @@ impl Subscriber for Bridge {
             text.push(')');
         }
         gate::with_python(|py| {
-            let _ = emit(py, logger, level, &text, &fields.rest);
+            if let Err(e) = emit(py, logger, level, &text, &fields.rest) {
+                // A Ctrl-C the logging call's Python code ran into: trip it again so that
+                // the next signal check (the blocking call's wait loop) raises it.
+                if e.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) {
+                    // SAFETY: the GIL is held; this only sets the interpreter's flag.
+                    unsafe { pyo3::ffi::PyErr_SetInterrupt() };
+                }
+            }
         });
     }
 }

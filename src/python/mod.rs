@@ -52,9 +52,9 @@ fn _in_flight() -> usize {
 
 /// Re-read the levels of the `azml` loggers (done at the start of every call anyway).
 #[pyfunction]
-fn _refresh_logging(py: Python<'_>) -> u8 {
-    logbridge::refresh(py);
-    logbridge::threshold()
+fn _refresh_logging(py: Python<'_>) -> PyResult<u8> {
+    logbridge::refresh(py)?;
+    Ok(logbridge::threshold())
 }
 
 /// The subscription to use: `explicit`, else `AZURE_SUBSCRIPTION_ID`, else the az CLI's
@@ -68,7 +68,7 @@ fn resolve_subscription(py: Python<'_>, explicit: Option<&str>) -> PyResult<Stri
 #[pymodule]
 fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    logbridge::install(m.py());
+    logbridge::install(m.py())?;
     m.add_class::<core::Core>()?;
     m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;

@@ -40,6 +40,10 @@ def claims(token: str) -> Dict[str, Any]:
 def list_groups(emu: Any, credential: Any, client_kwargs: Dict[str, Any]) -> List[str]:
     from azure.mgmt.resource.resources import ResourceManagementClient
 
+    # ARM refuses a principal without a role: give the signed-in one Reader first.
+    oid = claims(credential.get_token(ARM_SCOPE).token)["oid"]
+    emu.assign_role(oid, "Reader")
+
     with ResourceManagementClient(credential, emu.subscription_id, **client_kwargs) as c:
         return [g.name for g in c.resource_groups.list()]
 

@@ -68,7 +68,10 @@ def no_secret_in_logs() -> Iterator[None]:
     logger.setLevel(logging.DEBUG)
     original_init = _client._Namespace.__init__
 
+    clients: list = []
+
     def recording_init(self: Any, core: Any) -> None:
+        clients.append(core)
         original_init(self, _RecordingCore(core))
 
     _client._Namespace.__init__ = recording_init  # type: ignore[method-assign]
@@ -80,7 +83,11 @@ def no_secret_in_logs() -> Iterator[None]:
         logger.setLevel(before)
     secrets = set(helpers.SEEN_SECRETS)
     secrets.add("azml-emulator-secret")  # the emulator's client secret
-    assert capture.records, "no azml log record was captured: the logging bridge is not working"
+    # Only a session that made clients here must have logged (a subset of tests may run
+    # azml in child processes only).
+    assert capture.records or not clients, (
+        "no azml log record was captured: the logging bridge is not working"
+    )
     leaks = []
     for r in capture.records:
         text = r.getMessage() + " " + repr(getattr(r, "azml", ""))
