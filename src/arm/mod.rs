@@ -20,7 +20,9 @@
 //! - events go to `tracing` (target `_azml::arm::…`): one line per response with method, URL
 //!   (query values other than api-version and OData options redacted), status, duration and
 //!   `x-ms-request-id`; retry, pacing and registration decisions; never a header value;
-//! - errors carry status, ARM `error.code`, message and `x-ms-request-id`.
+//! - errors carry status, ARM `error.code`, message and `x-ms-request-id`;
+//! - every request sent within [`correlated`] carries that logical operation's
+//!   `x-ms-correlation-request-id` (each request its own `x-ms-client-request-id`).
 
 pub mod api_versions;
 pub mod cloud;
@@ -35,6 +37,23 @@ pub use pipeline::{kind_for_status, ArmResponse};
 pub use poller::{LroState, Pattern as LroPattern, Verb as LroVerb};
 pub use resource_id::{encode_segment, ResourceId};
 pub use retry::RetryPolicy;
+
+tokio::task_local! {
+    static CORRELATION: String;
+}
+
+/// Runs `fut` as one logical operation: every ARM request it sends (retries, polls and the
+/// concurrent requests it joins included) carries `id` as `x-ms-correlation-request-id`, so
+/// that the service's logs tie them together. Work spawned onto other tasks is not covered:
+/// wrap it too.
+pub async fn correlated<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    CORRELATION.scope(id, fut).await
+}
+
+/// The correlation id of the logical operation being run, if any.
+pub(crate) fn correlation_id() -> Option<String> {
+    CORRELATION.try_with(Clone::clone).ok()
+}
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -391,6 +391,7 @@ impl Pipeline {
     ) -> Result<ArmResponse> {
         self.check_origin("request", url)?;
         let client_request_id = uuid::Uuid::new_v4().to_string();
+        let correlation = super::correlation_id();
         let body_bytes = match body {
             Some(v) => Some(
                 serde_json::to_vec(v)
@@ -414,6 +415,9 @@ impl Pipeline {
                 .header("x-ms-client-request-id", client_request_id.as_str())
                 .header(USER_AGENT, self.user_agent.clone())
                 .header(ACCEPT, "application/json");
+            if let Some(id) = &correlation {
+                req = req.header("x-ms-correlation-request-id", id.as_str());
+            }
             if let Some(b) = &body_bytes {
                 req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
             }
@@ -484,6 +488,7 @@ impl Pipeline {
                 duration_ms = took_ms,
                 request_id = rid.as_deref().unwrap_or("-"),
                 client_request_id = %client_request_id,
+                correlation_request_id = correlation.as_deref().unwrap_or("-"),
                 attempt,
                 "ARM {method} {shown} -> {}",
                 status.as_u16()

@@ -287,10 +287,12 @@ impl Core {
         // The GIL is held here anyway: pick up logging level changes made since the last call.
         super::logbridge::refresh(py)?;
         let inner = self.inner.clone();
-        Ok(async move {
+        // One correlation id per call: every request it sends carries it.
+        let correlation = uuid::Uuid::new_v4().to_string();
+        Ok(crate::arm::correlated(correlation, async move {
             let ops = inner.ops()?;
             request.run(ops, inner.format).await
-        })
+        }))
     }
 }
 

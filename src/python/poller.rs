@@ -55,6 +55,8 @@ struct Shared {
     /// asyncio waiters (`result_async`, `wait_async`) not yet gone: the polling of an
     /// asyncio poller stops when the last one goes away before the end.
     waiters: AtomicUsize,
+    /// `x-ms-correlation-request-id` of every request this poller sends, begin and polls.
+    correlation: String,
 }
 
 impl Shared {
@@ -81,11 +83,11 @@ impl Shared {
         let rest = (**rest).clone();
         let me = self.clone();
         let task = crate::runtime::shared().spawn(async move {
-            let result = async {
+            let result = crate::arm::correlated(me.correlation.clone(), async {
                 let ops = me.inner.ops()?;
                 let v = ops.finish(rest).await?;
                 Ok(shape(&me.op, v, me.format))
-            }
+            })
             .await;
             me.outcome.send_replace(Some(result));
         });
@@ -188,6 +190,7 @@ impl PollerCore {
         let format = inner.format;
         PollerCore {
             shared: Arc::new(Shared {
+                correlation: uuid::Uuid::new_v4().to_string(),
                 inner,
                 op: op.to_string(),
                 format,
@@ -206,6 +209,7 @@ impl PollerCore {
         let format = token.output.parse().unwrap_or(inner.format);
         PollerCore {
             shared: Arc::new(Shared {
+                correlation: uuid::Uuid::new_v4().to_string(),
                 inner,
                 op: token.op,
                 format,
@@ -245,10 +249,10 @@ impl PollerCore {
         let shared = self.shared.clone();
         Ok(async move {
             let inner = &shared.inner;
-            let rest = async {
+            let rest = crate::arm::correlated(shared.correlation.clone(), async {
                 let ops = inner.ops()?;
                 ops.begin(request).await
-            }
+            })
             .await;
             let rest = match rest {
                 Ok(r) => r,

@@ -50,3 +50,41 @@ def test_pacing_is_on_by_default_and_can_be_turned_off(emu):
     assert len(asyncio.run(fan_out())) == 20
     with pytest.raises(azml.ValidationError):
         azml.Client(pacing="no", **kwargs)
+
+
+def _correlations(entries: list, marker: str) -> set:
+    return {
+        dict(e["headers"]).get("x-ms-correlation-request-id")
+        for e in entries
+        if marker in e["path"]
+    }
+
+
+def test_one_correlation_id_per_call_and_one_client_request_id_per_request(emu, client):
+    rg = unique("rg")
+    ws = unique("ws")
+    client.groups.create(rg, location="eastus")
+    before = len(journal(emu))
+    client.workspaces.create(ws, resource_group=rg)
+    create = [e for e in journal(emu)[before:] if rg in e["path"]]
+    # The group read, the checks, the dependents (concurrently), the PUT and its polls.
+    assert len(create) >= 6
+    ids = {dict(e["headers"]).get("x-ms-correlation-request-id") for e in create}
+    assert len(ids) == 1 and None not in ids, ids
+    requests = [dict(e["headers"]).get("x-ms-client-request-id") for e in create]
+    assert None not in requests
+    # Polls repeat a request's id only for retries; distinct requests have their own.
+    assert len(set(requests)) >= len(create) - sum(1 for e in create if e.get("fault"))
+
+    client.workspaces.show(ws, resource_group=rg)
+    shown = _correlations(journal(emu)[-1:], ws)
+    assert shown and shown.isdisjoint(ids)
+
+
+def test_a_poller_keeps_its_correlation_id_from_begin_to_the_end(emu, client):
+    rg = unique("rg")
+    client.groups.create(rg, location="eastus")
+    before = len(journal(emu))
+    client.groups.begin_delete(rg).result()
+    ids = _correlations(journal(emu)[before:], rg)
+    assert len(ids) == 1 and None not in ids, ids
