@@ -14,6 +14,8 @@ pub(crate) enum Family {
     Authorization,
     ContainerRegistry,
     ManagedIdentity,
+    /// Microsoft.OperationalInsights workspaces (Log Analytics).
+    LogAnalytics,
     /// Microsoft.Network: virtual networks, subnets, private endpoints.
     Network,
 }
@@ -211,6 +213,19 @@ const CONTAINER_REGISTRY: &[&str] = &[
     "2025-05-01-preview",
 ];
 
+const LOG_ANALYTICS: &[&str] = &[
+    "2015-11-01-preview",
+    "2020-03-01-preview",
+    "2020-08-01",
+    "2020-10-01",
+    "2021-06-01",
+    "2021-12-01-preview",
+    "2022-10-01",
+    "2023-09-01",
+    "2025-02-01",
+    "2025-07-01",
+];
+
 const MANAGED_IDENTITY: &[&str] = &[
     "2015-08-31-preview",
     "2018-11-30",
@@ -281,6 +296,7 @@ impl Family {
             Family::Authorization => AUTHORIZATION,
             Family::ContainerRegistry => CONTAINER_REGISTRY,
             Family::ManagedIdentity => MANAGED_IDENTITY,
+            Family::LogAnalytics => LOG_ANALYTICS,
             Family::Network => NETWORK,
         }
     }

@@ -98,6 +98,8 @@ pub(crate) struct Store {
     pub registries: IndexMap<String, Tracked>,
     /// User-assigned managed identities; key: `rg/name`, lower-cased.
     pub identities: IndexMap<String, Tracked>,
+    /// Log Analytics workspaces; key: `rg/name`, lower-cased.
+    pub log_analytics: IndexMap<String, Tracked>,
     /// Key: `rg/name`, lower-cased.
     pub workspaces: IndexMap<String, Workspace>,
     /// Soft-deleted workspaces; key: `rg/name`, lower-cased.
@@ -326,6 +328,7 @@ impl Store {
         self.components.retain(|_, r| r.rg != rg);
         self.registries.retain(|_, r| r.rg != rg);
         self.identities.retain(|_, r| r.rg != rg);
+        self.log_analytics.retain(|_, r| r.rg != rg);
         self.workspaces.retain(|_, w| w.rg != rg);
         self.deleted_workspaces.retain(|_, w| w.rg != rg);
         self.role_assignments.retain(|_, a| {

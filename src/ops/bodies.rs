@@ -20,6 +20,7 @@ pub fn dependent_name(workspace: &str, kind: Kind, random_hex: &str) -> String {
         Kind::KeyVault => "keyvault",
         Kind::AppInsights => "insights",
         Kind::ContainerRegistry => "registry",
+        Kind::LogAnalytics => "logs",
         Kind::Workspace | Kind::VirtualNetwork | Kind::UserAssignedIdentity => "",
     };
     // A vault name must start with a letter; the v1 CLI produced an invalid one for a
@@ -82,11 +83,24 @@ pub fn key_vault(location: &str, tenant_id: &str) -> Value {
     })
 }
 
-pub fn app_insights(location: &str) -> Value {
+/// A workspace-based component (classic ones, without a Log Analytics workspace, were
+/// retired in 2024).
+pub fn app_insights(location: &str, log_analytics_id: &str) -> Value {
     json!({
         "kind": "web",
         "location": location,
-        "properties": {"Application_Type": "web"}
+        "properties": {
+            "Application_Type": "web",
+            "IngestionMode": "LogAnalytics",
+            "WorkspaceResourceId": log_analytics_id
+        }
+    })
+}
+
+pub fn log_analytics(location: &str) -> Value {
+    json!({
+        "location": location,
+        "properties": {"sku": {"name": "PerGB2018"}, "retentionInDays": 30}
     })
 }
 

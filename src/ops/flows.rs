@@ -604,22 +604,59 @@ pub async fn workspace_create_begin<A: ArmApi>(
         ));
     }
     if given.application_insights.is_none() {
+        // The body is completed with its Log Analytics workspace's id below.
         to_create.push((
             Kind::AppInsights,
             bodies::dependent_name(&p.name, Kind::AppInsights, &bodies::random_hex()),
-            bodies::app_insights(&location),
+            Value::Null,
         ));
     }
+    let (ws_name, loc) = (p.name.as_str(), location.as_str());
     let results = join_all(to_create.into_iter().map(|(kind, name, body)| async move {
+        // App Insights needs its Log Analytics workspace first (classic components were
+        // retired); the pair runs beside the other dependents.
+        let mut before = Vec::new();
+        let body = if kind == Kind::AppInsights {
+            let la_name =
+                bodies::dependent_name(ws_name, Kind::LogAnalytics, &bodies::random_hex());
+            let la_path = ids::resource_path(sub, rg, Kind::LogAnalytics, &la_name);
+            let la = Created {
+                kind: Kind::LogAnalytics,
+                name: la_name,
+                path: la_path,
+            };
+            match arm
+                .put(
+                    &la.path,
+                    Kind::LogAnalytics.api_version(),
+                    &bodies::log_analytics(loc),
+                )
+                .await
+            {
+                Ok(v) => {
+                    let la_id = v
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| ids::resource_id(sub, rg, la.kind, &la.name));
+                    before.push(la);
+                    bodies::app_insights(loc, &la_id)
+                }
+                Err(e) => return (before, la, Err(e)),
+            }
+        } else {
+            body
+        };
         let path = ids::resource_path(sub, rg, kind, &name);
         let r = arm.put(&path, kind.api_version(), &body).await;
-        (Created { kind, name, path }, r)
+        (before, Created { kind, name, path }, r)
     }))
     .await;
     let mut created = Vec::new();
     let mut created_ids: Vec<(Kind, String)> = Vec::new();
     let mut first_error: Option<(Created, Error)> = None;
-    for (c, r) in results {
+    for (before, c, r) in results {
+        created.extend(before);
         match r {
             Ok(body) => {
                 let id = body

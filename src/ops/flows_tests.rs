@@ -219,8 +219,18 @@ async fn create_makes_the_missing_dependents_concurrently_then_the_workspace() {
     assert_eq!(calls[1], format!("GET {WS}"));
     assert_eq!(calls[2], "GET /subscriptions/s");
     let writes = arm.writes();
-    assert_eq!(writes.len(), 4, "{writes:?}");
-    assert_eq!(writes[3], format!("PUT {WS}"));
+    // Storage, vault, then App Insights after its Log Analytics workspace, then the workspace.
+    assert_eq!(writes.len(), 5, "{writes:?}");
+    assert_eq!(writes[4], format!("PUT {WS}"));
+    let la = writes
+        .iter()
+        .position(|w| w.contains("Microsoft.OperationalInsights/workspaces/ws1logs"))
+        .expect("a Log Analytics workspace");
+    let ai = writes
+        .iter()
+        .position(|w| w.contains("Microsoft.Insights/components/ws1insights"))
+        .expect("App Insights");
+    assert!(la < ai, "{writes:?}");
     assert_eq!(
         arm.max_in_flight.load(Ordering::SeqCst),
         3,
@@ -289,8 +299,9 @@ async fn given_dependents_are_checked_first_and_not_created() {
     // Given a key vault, no tenant is needed.
     assert!(!calls.contains(&"GET /subscriptions/s".to_string()));
     let writes = arm.writes();
-    assert_eq!(writes.len(), 2, "{writes:?}");
-    assert!(writes[0].contains("Microsoft.Insights/components/ws1insights"));
+    assert_eq!(writes.len(), 3, "{writes:?}");
+    assert!(writes[0].contains("Microsoft.OperationalInsights/workspaces/ws1logs"));
+    assert!(writes[1].contains("Microsoft.Insights/components/ws1insights"));
     assert_eq!(ws["properties"]["storageAccount"], SA);
     assert_eq!(ws["properties"]["keyVault"], kv);
     assert_eq!(ws["location"], "eastus");
@@ -377,7 +388,11 @@ async fn missing_group_is_an_error_unless_asked_to_create_it() {
 async fn errors_keep_the_service_details_and_say_what_was_kept() {
     let arm = FakeArm::default();
     arm.seed("/subscriptions/s", json!({"tenantId": "t"}));
-    arm.fail("PUT", "/workspaces/", ErrorKind::Http);
+    arm.fail(
+        "PUT",
+        "MachineLearningServices/workspaces/",
+        ErrorKind::Http,
+    );
     let err = flows::workspace_create(
         &arm,
         SUB,
@@ -434,7 +449,11 @@ async fn an_existing_workspace_is_an_error_unless_exist_ok() {
 async fn a_failed_workspace_put_removes_the_dependents_it_created() {
     let arm = FakeArm::with_group();
     arm.seed(SA, json!({"id": SA}));
-    arm.fail("PUT", "/workspaces/ws1", ErrorKind::Http);
+    arm.fail(
+        "PUT",
+        "MachineLearningServices/workspaces/ws1",
+        ErrorKind::Http,
+    );
     let err = flows::workspace_create(
         &arm,
         SUB,
@@ -459,12 +478,13 @@ async fn a_failed_workspace_put_removes_the_dependents_it_created() {
         err.message
     );
     assert!(err.message.contains("application insights 'ws1insights"));
+    assert!(err.message.contains("log analytics workspace 'ws1logs"));
     let deletes: Vec<String> = arm
         .writes()
         .into_iter()
         .filter(|c| c.starts_with("DELETE "))
         .collect();
-    assert_eq!(deletes.len(), 2, "{deletes:?}");
+    assert_eq!(deletes.len(), 3, "{deletes:?}");
     // The storage account was given, not created: it stays.
     assert!(arm.has(SA));
     assert!(!deletes.iter().any(|d| d.contains("storageAccounts")));
@@ -489,13 +509,17 @@ async fn a_failed_dependent_removes_the_others_and_stops() {
         "{}",
         err.message
     );
-    assert!(err
-        .message
-        .contains("removed the dependents this call had created: application insights"));
+    assert!(
+        err.message
+            .contains("removed the dependents this call had created: log analytics workspace"),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("application insights 'ws1insights"));
     assert!(err
         .message
         .contains("could not remove (delete them by hand): key vault 'ws1keyvault"));
-    assert!(puts_of(&arm.calls(), "/workspaces/").is_empty());
+    assert!(puts_of(&arm.calls(), "MachineLearningServices/workspaces/").is_empty());
 }
 
 #[tokio::test]
@@ -844,7 +868,11 @@ const UAI: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Manage
 #[tokio::test]
 async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
     let arm = FakeArm::with_group();
-    arm.fail("PUT", "/workspaces/ws1", ErrorKind::Http);
+    arm.fail(
+        "PUT",
+        "MachineLearningServices/workspaces/ws1",
+        ErrorKind::Http,
+    );
     let err = flows::workspace_create(
         &arm,
         SUB,
@@ -879,7 +907,11 @@ async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
 
     // The default removes them, and the message says how to keep them.
     let arm = FakeArm::with_group();
-    arm.fail("PUT", "/workspaces/ws1", ErrorKind::Http);
+    arm.fail(
+        "PUT",
+        "MachineLearningServices/workspaces/ws1",
+        ErrorKind::Http,
+    );
     let err = flows::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
@@ -891,7 +923,7 @@ async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
             .iter()
             .filter(|w| w.starts_with("DELETE"))
             .count(),
-        3
+        4
     );
 }
 
@@ -1188,10 +1220,10 @@ async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint
 #[tokio::test]
 async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_does_not() {
     let arm = FakeArm::with_group();
-    arm.wait_failures
-        .lock()
-        .unwrap()
-        .push(("/workspaces/ws1".into(), ErrorKind::OperationFailed));
+    arm.wait_failures.lock().unwrap().push((
+        "machinelearningservices/workspaces/ws1".into(),
+        ErrorKind::OperationFailed,
+    ));
     let err = flows::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
@@ -1208,14 +1240,15 @@ async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_d
             .filter(|w| w.starts_with("DELETE "))
             .count()
     };
-    assert_eq!(deletes(&arm), 3);
+    // Storage, vault, App Insights and its Log Analytics workspace.
+    assert_eq!(deletes(&arm), 4);
 
     // After a timeout the workspace may still come: its dependents must stay.
     let arm = FakeArm::with_group();
-    arm.wait_failures
-        .lock()
-        .unwrap()
-        .push(("/workspaces/ws1".into(), ErrorKind::Timeout));
+    arm.wait_failures.lock().unwrap().push((
+        "machinelearningservices/workspaces/ws1".into(),
+        ErrorKind::Timeout,
+    ));
     let err = flows::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();

@@ -15,6 +15,8 @@ pub const ML_NAMESPACE: &str = "Microsoft.MachineLearningServices";
 /// `Microsoft.ManagedIdentity/userAssignedIdentities` (a workspace's primary identity).
 /// Belongs in `arm::api_versions`; kept here for the same reason as `SUBSCRIPTIONS`.
 pub const MANAGED_IDENTITIES: &str = "2023-01-31";
+/// Microsoft.OperationalInsights/workspaces (ARM-CONTRACT §1).
+pub const LOG_ANALYTICS: &str = "2023-09-01";
 
 /// The kinds of resource a workspace links to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -27,6 +29,8 @@ pub enum Kind {
     Workspace,
     VirtualNetwork,
     UserAssignedIdentity,
+    /// What a (workspace-based) App Insights component sends its data to.
+    LogAnalytics,
 }
 
 impl Kind {
@@ -39,6 +43,7 @@ impl Kind {
             Kind::Workspace => ML_NAMESPACE,
             Kind::VirtualNetwork => "Microsoft.Network",
             Kind::UserAssignedIdentity => "Microsoft.ManagedIdentity",
+            Kind::LogAnalytics => "Microsoft.OperationalInsights",
         }
     }
 
@@ -51,6 +56,7 @@ impl Kind {
             Kind::Workspace => "workspaces",
             Kind::VirtualNetwork => "virtualNetworks",
             Kind::UserAssignedIdentity => "userAssignedIdentities",
+            Kind::LogAnalytics => "workspaces",
         }
     }
 
@@ -63,6 +69,7 @@ impl Kind {
             Kind::Workspace => api_versions::WORKSPACES,
             Kind::VirtualNetwork => api_versions::NETWORK,
             Kind::UserAssignedIdentity => MANAGED_IDENTITIES,
+            Kind::LogAnalytics => LOG_ANALYTICS,
         }
     }
 
@@ -76,6 +83,7 @@ impl Kind {
             Kind::Workspace => "workspace",
             Kind::VirtualNetwork => "virtual network",
             Kind::UserAssignedIdentity => "user-assigned identity",
+            Kind::LogAnalytics => "log analytics workspace",
         }
     }
 
@@ -95,6 +103,7 @@ impl Kind {
             Kind::Workspace,
             Kind::VirtualNetwork,
             Kind::UserAssignedIdentity,
+            Kind::LogAnalytics,
         ]
         .into_iter()
         .find(|k| id.is_type(*k))

@@ -97,6 +97,17 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
     let kind = v["kind"].as_str().unwrap_or("web");
     let app_type = props["Application_Type"].as_str().unwrap_or("web");
     let workspace = props.get("WorkspaceResourceId").and_then(Value::as_str);
+    if let Some(w) = workspace {
+        if !super::loganalytics::exists(st, w) {
+            return Err(ArmError::bad_request(
+                "InvalidWorkspaceResourceId",
+                format!(
+                    "WorkspaceResourceId '{w}' does not name an existing Log Analytics \
+                     workspace (Microsoft.OperationalInsights/workspaces)."
+                ),
+            ));
+        }
+    }
     let mut properties = json!({
         "ApplicationId": stored_name,
         "AppId": app_id,

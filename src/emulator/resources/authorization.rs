@@ -110,6 +110,7 @@ fn check_scope(st: &Store, scope: &str) -> ArmResult<()> {
                 Some(Kind::Component) => st.components.contains_key(&child_key(&rg, &name)),
                 Some(Kind::Workspace) => st.workspaces.contains_key(&child_key(&rg, &name)),
                 Some(Kind::Identity) => st.identities.contains_key(&child_key(&rg, &name)),
+                Some(Kind::LogAnalytics) => st.log_analytics.contains_key(&child_key(&rg, &name)),
                 Some(Kind::VirtualNetwork) => st.vnets.contains_key(&child_key(&rg, &name)),
                 Some(Kind::PrivateEndpoint) => {
                     st.private_endpoints.contains_key(&child_key(&rg, &name))

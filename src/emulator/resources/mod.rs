@@ -8,6 +8,7 @@ mod generic;
 mod groups;
 mod identities;
 mod keyvault;
+pub(crate) mod loganalytics;
 pub(crate) mod network;
 mod registries;
 mod storage;
@@ -36,19 +37,21 @@ pub(crate) enum Kind {
     Workspace,
     Registry,
     Identity,
+    LogAnalytics,
     VirtualNetwork,
     PrivateEndpoint,
 }
 
 impl Kind {
     /// Every tracked type, for the generic `…/resources` list.
-    pub(crate) const ALL: [Kind; 8] = [
+    pub(crate) const ALL: [Kind; 9] = [
         Kind::Storage,
         Kind::Vault,
         Kind::Component,
         Kind::Workspace,
         Kind::Registry,
         Kind::Identity,
+        Kind::LogAnalytics,
         Kind::VirtualNetwork,
         Kind::PrivateEndpoint,
     ];
@@ -63,6 +66,7 @@ impl Kind {
             ("microsoft.machinelearningservices", "workspaces") => Some(Kind::Workspace),
             ("microsoft.containerregistry", "registries") => Some(Kind::Registry),
             ("microsoft.managedidentity", "userassignedidentities") => Some(Kind::Identity),
+            ("microsoft.operationalinsights", "workspaces") => Some(Kind::LogAnalytics),
             ("microsoft.network", "virtualnetworks") => Some(Kind::VirtualNetwork),
             ("microsoft.network", "privateendpoints") => Some(Kind::PrivateEndpoint),
             _ => None,
@@ -76,6 +80,7 @@ impl Kind {
             Kind::Workspace => Family::Workspaces,
             Kind::Registry => Family::ContainerRegistry,
             Kind::Identity => Family::ManagedIdentity,
+            Kind::LogAnalytics => Family::LogAnalytics,
             Kind::VirtualNetwork | Kind::PrivateEndpoint => Family::Network,
         }
     }
@@ -88,6 +93,7 @@ impl Kind {
             Kind::Workspace => "Microsoft.MachineLearningServices/workspaces",
             Kind::Registry => "Microsoft.ContainerRegistry/registries",
             Kind::Identity => "Microsoft.ManagedIdentity/userAssignedIdentities",
+            Kind::LogAnalytics => "Microsoft.OperationalInsights/workspaces",
             Kind::VirtualNetwork => "Microsoft.Network/virtualNetworks",
             Kind::PrivateEndpoint => "Microsoft.Network/privateEndpoints",
         }
@@ -512,6 +518,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
                 registries::handle(ctx, st, req, claims, &rg, &name, action.as_deref())
             }
             Kind::Identity => identities::handle(ctx, st, req, &rg, &name, action.as_deref()),
+            Kind::LogAnalytics => loganalytics::handle(ctx, st, req, &rg, &name, action.as_deref()),
             Kind::VirtualNetwork => network::vnet(ctx, st, req, &rg, &name, action.as_deref()),
             Kind::PrivateEndpoint => network::endpoint(ctx, st, req, &rg, &name, action.as_deref()),
         },
@@ -685,6 +692,7 @@ pub(crate) fn items_of(ctx: &Ctx, st: &Store, kind: Kind, rg: Option<&str>) -> V
         Kind::Workspace => workspaces::list(st, rg),
         Kind::Registry => registries::list(st, rg),
         Kind::Identity => identities::list(st, rg),
+        Kind::LogAnalytics => loganalytics::list(st, rg),
         Kind::VirtualNetwork => network::list_vnets(st, rg),
         Kind::PrivateEndpoint => network::list_endpoints(st, rg),
     }

@@ -109,6 +109,17 @@ fn put(
         location,
         tags,
     } = put_body(st, req, rg)?;
+    // ARM accepts Unicode letters in group names; the registry service does not.
+    if !group_name.is_ascii() {
+        return Err(ArmError::bad_request(
+            "InvalidResourceGroupName",
+            format!(
+                "Resource group '{group_name}' contains characters Azure Container Registry \
+                 does not support: create the registry in a group whose name is ASCII \
+                 (letters, digits, '-', '_', '(', ')' and '.')."
+            ),
+        ));
+    }
     let sku = v["sku"]["name"].as_str().unwrap_or_default();
     let Some(sku) = ["Basic", "Standard", "Premium"]
         .into_iter()

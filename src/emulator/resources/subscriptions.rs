@@ -112,6 +112,10 @@ const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
         &[("userAssignedIdentities", Family::ManagedIdentity)],
     ),
     (
+        "Microsoft.OperationalInsights",
+        &[("workspaces", Family::LogAnalytics)],
+    ),
+    (
         "Microsoft.Network",
         &[
             ("virtualNetworks", Family::Network),

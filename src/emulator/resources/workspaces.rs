@@ -179,7 +179,9 @@ fn linked(ctx: &Ctx, st: &Store, field: &str, id: &str, kind: Kind) -> ArmResult
             st.identities.get(&child_key(&rg, &name)),
             "Microsoft.ManagedIdentity/userAssignedIdentities",
         ),
-        Kind::Workspace | Kind::VirtualNetwork | Kind::PrivateEndpoint => (None, NS_TYPE),
+        Kind::Workspace | Kind::VirtualNetwork | Kind::PrivateEndpoint | Kind::LogAnalytics => {
+            (None, NS_TYPE)
+        }
     };
     let tracked = tracked
         .filter(|t| t.rg == rg.to_lowercase())
