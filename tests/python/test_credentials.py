@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import ssl
 import sys
 import urllib.request
 from pathlib import Path
@@ -289,3 +290,58 @@ def test_reprs_never_show_secrets(emu, tmp_path) -> None:
         assert type(cred).__name__ in text
         for secret in (token, "opaque-secret-token", key):
             assert secret not in text, text
+
+
+@pytest.fixture(scope="module")
+def tls_emu() -> Iterator[Any]:
+    with azml.emulator.start(tls=True, latency="instant") as handle:
+        yield handle
+
+
+def test_at_an_https_authority_with_a_ca_file(tls_emu, tmp_path) -> None:
+    emu = tls_emu
+    https = {"authority": emu.url, "ca_file": emu.ca_file}
+    assert emu.url.startswith("https://") and emu.ca_file
+    app = emu._admin("POST", "apps", {"clientId": unique("tls-app-")})
+    pem = (DATA / "client-cert-only.pem").read_text()
+    emu._admin("POST", f"apps/{app['clientId']}/certificates", {"certificate": pem})
+    subject = "system:serviceaccount:ml:tls"
+    emu._admin("POST", f"apps/{app['clientId']}/federatedCredentials", {"subject": subject})
+    token_file = tmp_path / "token"
+    token_file.write_text(
+        emu._admin("POST", "workload-issuer/tokens", {"subject": subject})["token"]
+    )
+    emu._admin("PATCH", "signin", {"deviceCodeInterval": 1})
+    user = emu._admin("GET", "signin")["user"]
+    creds = [
+        azml.CertificateCredential(
+            emu.tenant_id, app["clientId"], DATA / "client-pkcs8.pem", **https
+        ),
+        azml.WorkloadIdentityCredential(emu.tenant_id, app["clientId"], token_file, **https),
+        azml.DeviceCodeCredential(emu.tenant_id, prompt_callback=lambda *a: None, **https),
+        azml.InteractiveBrowserCredential(
+            emu.tenant_id, login_hint=user, timeout=60, _opener=_follow_with(emu.ca_file), **https
+        ),
+    ]
+    for cred in creds:
+        oid = claims(cred.get_token(ARM_SCOPE).token)["oid"]
+        emu.assign_role(oid, "Reader")
+        with azml.Client(
+            subscription_id=emu.subscription_id,
+            credential=cred,
+            endpoint=emu.url,
+            ca_file=emu.ca_file,
+        ) as c:
+            assert isinstance(c.groups.list(), list), type(cred).__name__
+
+
+def _follow_with(ca_file: str) -> Any:
+    def browser(url: str) -> None:
+        context = ssl.create_default_context(cafile=ca_file)
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+        )
+        with opener.open(url, timeout=30) as r:
+            r.read()
+
+    return browser
