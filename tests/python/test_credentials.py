@@ -10,6 +10,7 @@ import base64
 import datetime
 import json
 import ssl
+import subprocess
 import sys
 import urllib.request
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 import azml
-from helpers import unique
+from helpers import child_env, unique
 
 ARM_SCOPE = "https://management.azure.com/.default"
 DATA = Path(__file__).resolve().parents[1] / "data" / "auth"
@@ -345,3 +346,41 @@ def _follow_with(ca_file: str) -> Any:
             r.read()
 
     return browser
+
+
+_EXIT_CHILD = """
+import sys, threading, time
+import azml
+
+emu = azml.emulator.start(latency="instant")
+# Nobody ever approves: the sign-in keeps polling until the process exits.
+emu._admin("PATCH", "signin", {"deviceCodeInterval": 1, "deviceCodeAutoApproveAfterPolls": None})
+shown = threading.Event()
+
+def callback(uri, code, expires_on):
+    shown.set()
+    time.sleep(float(sys.argv[1]))  # still inside the callback when the interpreter exits
+
+cred = azml.DeviceCodeCredential(emu.tenant_id, authority=emu.url, prompt_callback=callback)
+threading.Thread(target=cred.get_token, args=("https://management.azure.com/.default",),
+                 daemon=True).start()
+shown.wait(60)
+print("main thread done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("linger", ["0", "0.5"])
+def test_exit_during_a_device_code_sign_in_is_clean(linger) -> None:
+    """The interpreter exits while a daemon thread waits for a device code sign-in and a
+    runtime thread may still be inside the Python callback: no hang, no crash."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _EXIT_CHILD, linger],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "main thread done" in proc.stdout
+    for marker in ("Fatal Python error", "panicked", "Traceback", "Segmentation"):
+        assert marker not in proc.stderr, proc.stderr[-2000:]
