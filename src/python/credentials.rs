@@ -11,6 +11,7 @@ use azure_core::credentials::{
     AccessToken as CoreAccessToken, TokenCredential, TokenRequestOptions,
 };
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use time::OffsetDateTime;
 
 use super::credential::AccessToken;
@@ -247,8 +248,15 @@ impl DeviceCodeCredential {
         })
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -376,8 +384,15 @@ impl InteractiveBrowserCredential {
         })
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -459,8 +474,15 @@ impl CertificateCredential {
         })
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -528,8 +550,15 @@ impl WorkloadIdentityCredential {
         })
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -609,8 +638,15 @@ impl ManagedIdentityCredential {
         })
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -670,8 +706,15 @@ impl AzureCliCredential {
         Ok(AzureCliCredential { inner, tenant_id })
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -727,8 +770,15 @@ impl StaticTokenCredential {
         self.expires_on
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 
@@ -783,8 +833,15 @@ impl DefaultAzureCredential {
         self.links.clone()
     }
 
-    #[pyo3(signature = (*scopes))]
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
+    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
+    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
+    #[pyo3(signature = (*scopes, **_kwargs))]
+    fn get_token(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        _kwargs: Option<Bound<'_, PyDict>>,
+    ) -> PyResult<AccessToken> {
         self.inner.get_token(py, scopes)
     }
 

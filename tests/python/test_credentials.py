@@ -384,3 +384,31 @@ def test_exit_during_a_device_code_sign_in_is_clean(linger) -> None:
     assert "main thread done" in proc.stdout
     for marker in ("Fatal Python error", "panicked", "Traceback", "Segmentation"):
         assert marker not in proc.stderr, proc.stderr[-2000:]
+
+
+def test_an_azure_sdk_client_takes_them(tls_emu) -> None:
+    """azure-core's bearer policy calls `get_token(*scopes, **kwargs)` and reads `.token`
+    and `.expires_on`."""
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    emu = tls_emu
+    app = emu._admin("POST", "apps", {"clientId": unique("sdk-app-")})
+    pem = (DATA / "client-cert-only.pem").read_text()
+    emu._admin("POST", f"apps/{app['clientId']}/certificates", {"certificate": pem})
+    cred = azml.CertificateCredential(
+        emu.tenant_id,
+        app["clientId"],
+        DATA / "client-pkcs8.pem",
+        authority=emu.url,
+        ca_file=emu.ca_file,
+    )
+    assert cred.get_token(ARM_SCOPE, claims=None, tenant_id=None, enable_cae=False).token
+    emu.assign_role(app["objectId"], "Reader")
+    with ResourceManagementClient(
+        cred,
+        emu.subscription_id,
+        base_url=emu.url,
+        credential_scopes=[ARM_SCOPE],
+        connection_verify=emu.ca_file,
+    ) as c:
+        assert isinstance([g.name for g in c.resource_groups.list()], list)
