@@ -274,6 +274,19 @@ impl DeviceCodeCredential {
 /// azure-identity, else the authority's message on Python's `sys.stderr` (flushed, so that
 /// a notebook shows it while the sign-in waits).
 fn prompt(callback: Option<&Py<PyAny>>, p: &auth::DeviceCodePrompt) {
+    // The sign-in calls this from a runtime worker (the runtime has two): a slow callback
+    // (a notebook widget, a message box) must not hold one of them.
+    let on_pool = tokio::runtime::Handle::try_current()
+        .map(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+        .unwrap_or(false);
+    if on_pool {
+        tokio::task::block_in_place(|| show(callback, p))
+    } else {
+        show(callback, p)
+    }
+}
+
+fn show(callback: Option<&Py<PyAny>>, p: &auth::DeviceCodePrompt) {
     let shown = gate::with_python(|py| {
         let result = (|| -> PyResult<()> {
             match callback {
