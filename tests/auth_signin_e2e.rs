@@ -472,6 +472,12 @@ async fn device_code_approved_through_the_admin_api() {
         tokio::spawn(async move { cred.get_token(&[ARM_SCOPE], None).await })
     };
     let prompt = rx.recv().await.expect("the prompt");
+    // The emulator's codes live 900 s: the prompt says when the code stops working.
+    let left = prompt.expires_on - time::OffsetDateTime::now_utc();
+    assert!(
+        left > time::Duration::seconds(800) && left <= time::Duration::seconds(900),
+        "{left}"
+    );
     assert!(
         prompt.message.contains(&prompt.user_code),
         "{}",

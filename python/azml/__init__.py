@@ -14,7 +14,18 @@ import os as _os
 
 from . import _azml, emulator, errors
 from ._az import AzArgumentError, az
-from ._azml import AccessToken, ClientSecretCredential
+from ._azml import (
+    AccessToken,
+    AzureCliCredential,
+    CertificateCredential,
+    ClientSecretCredential,
+    DefaultAzureCredential,
+    DeviceCodeCredential,
+    InteractiveBrowserCredential,
+    ManagedIdentityCredential,
+    StaticTokenCredential,
+    WorkloadIdentityCredential,
+)
 from ._client import AsyncClient, Client
 from ._poller import AsyncPoller, Poller
 from .errors import (
@@ -40,11 +51,17 @@ __all__ = [
     "AsyncPoller",
     "AuthorizationError",
     "AzArgumentError",
+    "AzureCliCredential",
     "AzureError",
+    "CertificateCredential",
     "Client",
     "ClientAuthenticationError",
     "ClientSecretCredential",
+    "DefaultAzureCredential",
+    "DeviceCodeCredential",
     "HttpResponseError",
+    "InteractiveBrowserCredential",
+    "ManagedIdentityCredential",
     "OperationFailedError",
     "OperationTimeoutError",
     "Poller",
@@ -52,8 +69,10 @@ __all__ = [
     "ResourceExistsError",
     "ResourceNotFoundError",
     "ServiceRequestError",
+    "StaticTokenCredential",
     "ThrottledError",
     "ValidationError",
+    "WorkloadIdentityCredential",
     "__version__",
     "az",
     "emulator",

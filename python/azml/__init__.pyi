@@ -6,7 +6,15 @@ from . import emulator as emulator
 from . import errors as errors
 from ._az import AzArgumentError as AzArgumentError
 from ._azml import AccessToken as AccessToken
+from ._azml import AzureCliCredential as AzureCliCredential
+from ._azml import CertificateCredential as CertificateCredential
 from ._azml import ClientSecretCredential as ClientSecretCredential
+from ._azml import DefaultAzureCredential as DefaultAzureCredential
+from ._azml import DeviceCodeCredential as DeviceCodeCredential
+from ._azml import InteractiveBrowserCredential as InteractiveBrowserCredential
+from ._azml import ManagedIdentityCredential as ManagedIdentityCredential
+from ._azml import StaticTokenCredential as StaticTokenCredential
+from ._azml import WorkloadIdentityCredential as WorkloadIdentityCredential
 from .errors import AuthorizationError as AuthorizationError
 from .errors import AzureError as AzureError
 from .errors import ClientAuthenticationError as ClientAuthenticationError
@@ -45,7 +53,18 @@ class _Token(Protocol):
 class TokenCredentialLike(Protocol):
     def get_token(self, *scopes: str) -> _Token: ...
 
-_Credential: TypeAlias = Union[ClientSecretCredential, TokenCredentialLike]
+_Credential: TypeAlias = Union[
+    ClientSecretCredential,
+    AzureCliCredential,
+    CertificateCredential,
+    DefaultAzureCredential,
+    DeviceCodeCredential,
+    InteractiveBrowserCredential,
+    ManagedIdentityCredential,
+    StaticTokenCredential,
+    WorkloadIdentityCredential,
+    TokenCredentialLike,
+]
 _Json: TypeAlias = Dict[str, Any]
 
 class Groups:

@@ -1,6 +1,7 @@
 import asyncio
+import datetime
 import os
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from typing_extensions import TypeAlias
 
@@ -32,6 +33,85 @@ class ClientSecretCredential:
     @property
     def ca_file(self) -> Optional[str]: ...
     def get_token(self, *scopes: str) -> AccessToken: ...
+
+class DeviceCodeCredential:
+    def __init__(
+        self,
+        tenant_id: Optional[str] = None,
+        client_id: Optional[str] = None,
+        *,
+        authority: Optional[str] = None,
+        ca_file: Optional[_Path] = None,
+        prompt_callback: Optional[Callable[[str, str, datetime.datetime], object]] = None,
+        timeout: Optional[float] = None,
+    ) -> None: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class InteractiveBrowserCredential:
+    def __init__(
+        self,
+        tenant_id: Optional[str] = None,
+        client_id: Optional[str] = None,
+        *,
+        authority: Optional[str] = None,
+        ca_file: Optional[_Path] = None,
+        login_hint: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> None: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class CertificateCredential:
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        certificate_path: _Path,
+        *,
+        authority: Optional[str] = None,
+        ca_file: Optional[_Path] = None,
+        password: Optional[str] = None,
+    ) -> None: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class WorkloadIdentityCredential:
+    def __init__(
+        self,
+        tenant_id: Optional[str] = None,
+        client_id: Optional[str] = None,
+        token_file_path: Optional[_Path] = None,
+        *,
+        authority: Optional[str] = None,
+        ca_file: Optional[_Path] = None,
+    ) -> None: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class ManagedIdentityCredential:
+    def __init__(self, client_id: Optional[str] = None, *, allow_imds: bool = False) -> None: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class AzureCliCredential:
+    def __init__(
+        self, *, tenant_id: Optional[str] = None, process_timeout: Optional[float] = None
+    ) -> None: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class StaticTokenCredential:
+    def __init__(self, token: str, expires_on: Optional[int] = None) -> None: ...
+    @property
+    def expires_on(self) -> int: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+
+class DefaultAzureCredential:
+    def __init__(
+        self,
+        *,
+        ca_file: Optional[_Path] = None,
+        exclude_cli_credential: bool = False,
+        allow_imds: bool = False,
+    ) -> None: ...
+    @property
+    def links(self) -> List[str]: ...
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
 
 class Core:
     def __init__(

@@ -25,6 +25,8 @@ pub struct DeviceCodePrompt {
     pub message: String,
     pub user_code: String,
     pub verification_uri: String,
+    /// When the user code stops working (now + the authority's `expires_in`).
+    pub expires_on: time::OffsetDateTime,
 }
 
 pub type PromptCallback = Arc<dyn Fn(&DeviceCodePrompt) + Send + Sync>;
@@ -220,6 +222,8 @@ impl DeviceCodeCredential {
         // An interval of 0 would poll as fast as the network allows.
         let mut interval = num("interval").unwrap_or(5).max(1);
         let prompt = DeviceCodePrompt {
+            expires_on: time::OffsetDateTime::now_utc()
+                + time::Duration::seconds(expires_in.min(i64::MAX as u64) as i64),
             user_code: text("user_code").unwrap_or_default(),
             verification_uri: text("verification_uri").unwrap_or_default(),
             message: text("message").unwrap_or_else(|| {

@@ -27,6 +27,8 @@ const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
 enum CredentialSource {
     /// Our `ClientSecretCredential`: used directly, no trip through Python.
     Secret(Arc<SecretCredential>),
+    /// One of azml's other credentials (`credentials.rs`): used directly too.
+    Native(Arc<super::credentials::NativeCredential>),
     /// Any Python object with `get_token`.
     Python(Arc<dyn TokenCredential>),
     /// None given: the default chain (environment, workload identity, managed identity,
@@ -42,6 +44,7 @@ impl CredentialSource {
     fn credential(&self) -> crate::Result<Arc<dyn TokenCredential>> {
         match self {
             CredentialSource::Secret(s) => s.credential(),
+            CredentialSource::Native(n) => n.credential(),
             CredentialSource::Python(c) => Ok(c.clone()),
             CredentialSource::Default { ca_file, authority } => {
                 let authority = authority.clone();
@@ -301,6 +304,8 @@ impl Core {
         Ok(
             if let Ok(ours) = credential.cast::<ClientSecretCredential>() {
                 CredentialSource::Secret(ours.get().inner.clone())
+            } else if let Some(native) = super::credentials::native_of(&credential) {
+                CredentialSource::Native(native)
             } else if credential.hasattr("get_token")? {
                 CredentialSource::Python(Arc::new(PyCredential::new(credential.unbind())))
             } else {

@@ -84,6 +84,12 @@ pub struct AccessToken {
     expires_on: i64,
 }
 
+impl AccessToken {
+    pub fn new(token: String, expires_on: i64) -> Self {
+        AccessToken { token, expires_on }
+    }
+}
+
 #[pymethods]
 impl AccessToken {
     fn __repr__(&self) -> String {

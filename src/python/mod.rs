@@ -7,6 +7,7 @@ mod blocking;
 mod bridge;
 mod core;
 mod credential;
+mod credentials;
 mod emulator;
 mod errors;
 mod gate;
@@ -73,6 +74,7 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;
     m.add_class::<credential::AccessToken>()?;
+    credentials::register(m)?;
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(_before_fork, m)?)?;
