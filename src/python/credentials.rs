@@ -188,6 +188,25 @@ fn quote(s: &str) -> String {
 
 // ---------------------------------------------------------------- device code
 
+/// The tenant (default `organizations`: any work or school account) and public client (default
+/// the Azure CLI's, which every tenant knows) a user signs in to.
+fn user_sign_in_app(tenant_id: Option<String>, client_id: Option<String>) -> (String, String) {
+    let given = |v: Option<String>| v.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    (
+        given(tenant_id).unwrap_or_else(|| "organizations".into()),
+        given(client_id).unwrap_or_else(|| auth::DeviceCodeCredential::AZURE_CLI_CLIENT_ID.into()),
+    )
+}
+
+fn must_be_callable(py: Python<'_>, name: &str, obj: Option<&Py<PyAny>>) -> PyResult<()> {
+    match obj {
+        Some(o) if !o.bind(py).is_callable() => {
+            Err(errors::validation(py, format!("{name} must be callable")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Device code sign-in (a user, on another device if need be).
 #[pyclass(module = "azml._azml", frozen)]
 pub struct DeviceCodeCredential {
@@ -210,20 +229,9 @@ impl DeviceCodeCredential {
         prompt_callback: Option<Py<PyAny>>,
         timeout: Option<f64>,
     ) -> PyResult<Self> {
-        let tenant_id = tenant_id
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| "organizations".into());
-        let client_id = client_id
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| auth::DeviceCodeCredential::AZURE_CLI_CLIENT_ID.into());
+        let (tenant_id, client_id) = user_sign_in_app(tenant_id, client_id);
         let authority = authority_or_env(authority);
-        if let Some(cb) = &prompt_callback {
-            if !cb.bind(py).is_callable() {
-                return Err(errors::validation(py, "prompt_callback must be callable"));
-            }
-        }
+        must_be_callable(py, "prompt_callback", prompt_callback.as_ref())?;
         let limit = seconds(py, "timeout", timeout)?;
         let callback = prompt_callback.map(Arc::new);
         let (a, t, c) = (authority.clone(), tenant_id.clone(), client_id.clone());
@@ -355,20 +363,9 @@ impl InteractiveBrowserCredential {
         timeout: Option<f64>,
         _opener: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
-        let tenant_id = tenant_id
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| "organizations".into());
-        let client_id = client_id
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| auth::DeviceCodeCredential::AZURE_CLI_CLIENT_ID.into());
+        let (tenant_id, client_id) = user_sign_in_app(tenant_id, client_id);
         let authority = authority_or_env(authority);
-        if let Some(o) = &_opener {
-            if !o.bind(py).is_callable() {
-                return Err(errors::validation(py, "_opener must be callable"));
-            }
-        }
+        must_be_callable(py, "_opener", _opener.as_ref())?;
         let limit = seconds(py, "timeout", timeout)?;
         let opener = _opener.map(Arc::new);
         let (a, t, c) = (authority.clone(), tenant_id.clone(), client_id.clone());

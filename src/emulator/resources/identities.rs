@@ -46,22 +46,11 @@ pub(crate) fn handle(
             ),
         ));
     }
-    let key = child_key(rg, name);
     match req.method {
         Method::PUT => put(ctx, st, req, rg, name),
-        Method::GET => {
+        Method::GET | Method::DELETE => {
             super::existing_group(st, rg)?;
-            st.identities
-                .get(&key)
-                .map(|t| Resp::ok(t.body.clone()))
-                .ok_or_else(|| ArmError::resource_not_found(Kind::Identity.ns_type(), name, rg))
-        }
-        Method::DELETE => {
-            super::existing_group(st, rg)?;
-            Ok(match st.identities.shift_remove(&key) {
-                Some(_) => Resp::empty(StatusCode::OK),
-                None => Resp::empty(StatusCode::NO_CONTENT),
-            })
+            super::tracked_read_delete(&mut st.identities, req, rg, name, Kind::Identity)
         }
         _ => Err(super::method_not_allowed(req)),
     }
@@ -121,10 +110,5 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
 }
 
 pub(crate) fn list(st: &Store, rg: Option<&str>) -> Vec<Value> {
-    let rg = rg.map(str::to_lowercase);
-    st.identities
-        .values()
-        .filter(|t| rg.as_ref().is_none_or(|rg| &t.rg == rg))
-        .map(|t| t.body.clone())
-        .collect()
+    super::tracked_list(&st.identities, rg)
 }

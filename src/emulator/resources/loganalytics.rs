@@ -45,22 +45,11 @@ pub(crate) fn handle(
             ),
         ));
     }
-    let key = child_key(rg, name);
     match req.method {
         Method::PUT => put(ctx, st, req, rg, name),
-        Method::GET => {
+        Method::GET | Method::DELETE => {
             super::existing_group(st, rg)?;
-            st.log_analytics
-                .get(&key)
-                .map(|t| Resp::ok(t.body.clone()))
-                .ok_or_else(|| ArmError::resource_not_found(Kind::LogAnalytics.ns_type(), name, rg))
-        }
-        Method::DELETE => {
-            super::existing_group(st, rg)?;
-            Ok(match st.log_analytics.shift_remove(&key) {
-                Some(_) => Resp::empty(StatusCode::OK),
-                None => Resp::empty(StatusCode::NO_CONTENT),
-            })
+            super::tracked_read_delete(&mut st.log_analytics, req, rg, name, Kind::LogAnalytics)
         }
         _ => Err(super::method_not_allowed(req)),
     }
@@ -130,12 +119,7 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
 }
 
 pub(crate) fn list(st: &Store, rg: Option<&str>) -> Vec<Value> {
-    let rg = rg.map(str::to_lowercase);
-    st.log_analytics
-        .values()
-        .filter(|t| rg.as_ref().is_none_or(|rg| &t.rg == rg))
-        .map(|t| t.body.clone())
-        .collect()
+    super::tracked_list(&st.log_analytics, rg)
 }
 
 /// Whether `id` names a Log Analytics workspace that exists (an App Insights component in

@@ -683,6 +683,38 @@ pub(crate) fn writable_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super
     Ok(group)
 }
 
+/// GET and DELETE of a resource kept as a plain [`Tracked`] entry keyed `rg/name`.
+pub(crate) fn tracked_read_delete(
+    map: &mut indexmap::IndexMap<String, super::store::Tracked>,
+    req: &Req,
+    rg: &str,
+    name: &str,
+    kind: Kind,
+) -> ArmResult<Resp> {
+    let key = super::store::child_key(rg, name);
+    if req.method == axum::http::Method::DELETE {
+        return Ok(match map.shift_remove(&key) {
+            Some(_) => Resp::empty(axum::http::StatusCode::OK),
+            None => Resp::empty(axum::http::StatusCode::NO_CONTENT),
+        });
+    }
+    map.get(&key)
+        .map(|t| Resp::ok(t.body.clone()))
+        .ok_or_else(|| ArmError::resource_not_found(kind.ns_type(), name, rg))
+}
+
+/// The bodies of plain [`Tracked`] entries, in group `rg` if given.
+pub(crate) fn tracked_list(
+    map: &indexmap::IndexMap<String, super::store::Tracked>,
+    rg: Option<&str>,
+) -> Vec<Value> {
+    let rg = rg.map(str::to_lowercase);
+    map.values()
+        .filter(|t| rg.as_ref().is_none_or(|rg| &t.rg == rg))
+        .map(|t| t.body.clone())
+        .collect()
+}
+
 /// Every resource of `kind` (in group `rg` if given), as its own GET serves it.
 pub(crate) fn items_of(ctx: &Ctx, st: &Store, kind: Kind, rg: Option<&str>) -> Vec<Value> {
     match kind {
