@@ -44,6 +44,7 @@ class DeviceCodeCredential:
         ca_file: Optional[_Path] = None,
         prompt_callback: Optional[Callable[[str, str, datetime.datetime], object]] = None,
         timeout: Optional[float] = None,
+        cache_path: Optional[_Path] = None,
     ) -> None: ...
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
 
@@ -57,6 +58,7 @@ class InteractiveBrowserCredential:
         ca_file: Optional[_Path] = None,
         login_hint: Optional[str] = None,
         timeout: Optional[float] = None,
+        cache_path: Optional[_Path] = None,
     ) -> None: ...
     def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
 

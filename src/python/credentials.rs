@@ -219,7 +219,9 @@ pub struct DeviceCodeCredential {
 #[pymethods]
 impl DeviceCodeCredential {
     #[new]
-    #[pyo3(signature = (tenant_id = None, client_id = None, *, authority = None, ca_file = None, prompt_callback = None, timeout = None))]
+    #[pyo3(signature = (tenant_id = None, client_id = None, *, authority = None, ca_file = None, prompt_callback = None, timeout = None, cache_path = None))]
+    // One parameter per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
         tenant_id: Option<String>,
@@ -228,6 +230,7 @@ impl DeviceCodeCredential {
         ca_file: Option<PathBuf>,
         prompt_callback: Option<Py<PyAny>>,
         timeout: Option<f64>,
+        cache_path: Option<PathBuf>,
     ) -> PyResult<Self> {
         let (tenant_id, client_id) = user_sign_in_app(tenant_id, client_id);
         let authority = authority_or_env(authority);
@@ -241,11 +244,13 @@ impl DeviceCodeCredential {
                 let callback = callback.clone();
                 let cred = auth::DeviceCodeCredential::new(&a, &t, &c, ca_file.as_deref())?
                     .with_prompt(move |p| prompt(callback.as_deref(), p));
-                Ok(with_timeout(
-                    auth::device_code(cred),
-                    limit,
-                    "DeviceCodeCredential",
-                ))
+                // With a cache file, a new process (a restarted notebook kernel) finds the
+                // token there instead of asking the user again.
+                let cred = match &cache_path {
+                    Some(path) => auth::persistent(cred, path, &a, &t, &c),
+                    None => auth::device_code(cred),
+                };
+                Ok(with_timeout(cred, limit, "DeviceCodeCredential"))
             }),
         )?;
         Ok(DeviceCodeCredential {
@@ -350,7 +355,7 @@ pub struct InteractiveBrowserCredential {
 #[pymethods]
 impl InteractiveBrowserCredential {
     #[new]
-    #[pyo3(signature = (tenant_id = None, client_id = None, *, authority = None, ca_file = None, login_hint = None, timeout = None, _opener = None))]
+    #[pyo3(signature = (tenant_id = None, client_id = None, *, authority = None, ca_file = None, login_hint = None, timeout = None, cache_path = None, _opener = None))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -361,6 +366,7 @@ impl InteractiveBrowserCredential {
         ca_file: Option<PathBuf>,
         login_hint: Option<String>,
         timeout: Option<f64>,
+        cache_path: Option<PathBuf>,
         _opener: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let (tenant_id, client_id) = user_sign_in_app(tenant_id, client_id);
@@ -383,7 +389,10 @@ impl InteractiveBrowserCredential {
                 if let Some(opener) = &opener {
                     cred = cred.with_opener(python_opener(opener.clone()));
                 }
-                Ok(auth::interactive_browser(cred))
+                Ok(match &cache_path {
+                    Some(path) => auth::persistent(cred, path, &a, &t, &c),
+                    None => auth::interactive_browser(cred),
+                })
             }),
         )?;
         Ok(InteractiveBrowserCredential {

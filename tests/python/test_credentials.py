@@ -79,6 +79,30 @@ def test_device_code_with_a_callback(emu, fast_device_codes) -> None:
     assert token.token not in repr(cred) and token.token not in repr(token)
 
 
+def test_device_code_with_a_cache_file_signs_in_once_across_instances(
+    emu, fast_device_codes, tmp_path
+) -> None:
+    # A second credential with the same file (a restarted notebook kernel) asks nobody.
+    path = tmp_path / "azml-tokens.json"
+    prompts: List[Any] = []
+
+    def make() -> Any:
+        return azml.DeviceCodeCredential(
+            emu.tenant_id,
+            authority=emu.url,
+            prompt_callback=lambda *a: prompts.append(a),
+            timeout=60,
+            cache_path=str(path),
+        )
+
+    first = make().get_token(ARM_SCOPE)
+    assert len(prompts) == 1
+    assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+    second = make().get_token(ARM_SCOPE)
+    assert len(prompts) == 1, "the token came from the file"
+    assert second.token == first.token
+
+
 def test_device_code_prints_the_message_by_default(emu, fast_device_codes, capsys) -> None:
     cred = azml.DeviceCodeCredential(emu.tenant_id, authority=emu.url)
     cred.get_token(ARM_SCOPE)
