@@ -121,6 +121,9 @@ pub(crate) fn build_http_client(
         .tcp_keepalive(Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
+    if let Some(roots) = fallback_roots(system_root_count()) {
+        builder = builder.tls_certs_merge(roots);
+    }
     if let Some(path) = ca_file {
         let pem = std::fs::read(path).map_err(|e| {
             Error::validation(format!("cannot read CA file {}: {e}", path.display()))
@@ -142,6 +145,29 @@ pub(crate) fn build_http_client(
     builder
         .build()
         .map_err(|e| Error::transport(format!("cannot build the HTTP client: {}", describe(&e))))
+}
+
+/// How many CA certificates the system's store holds (read once per process: it means
+/// reading files).
+fn system_root_count() -> usize {
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(|| rustls_native_certs::load_native_certs().certs.len())
+}
+
+/// Mozilla's roots (the `webpki-root-certs` crate) when the system has none, as in a
+/// minimal container image without a CA bundle; `None` when the system's store is there,
+/// which then is the only one trusted (with the optional CA file).
+fn fallback_roots(system_roots: usize) -> Option<Vec<reqwest::Certificate>> {
+    if system_roots > 0 {
+        return None;
+    }
+    tracing::debug!("no CA certificates in the system's store; trusting Mozilla's roots");
+    Some(
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+            .collect(),
+    )
 }
 
 /// A reqwest error with its causes ("connection refused" lives in a source, not the top).
@@ -698,6 +724,17 @@ pub(crate) fn status_error(status: StatusCode, headers: &HeaderMap, body: &[u8])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mozillas_roots_stand_in_only_for_an_empty_system_store() {
+        let roots = fallback_roots(0).expect("roots when the system has none");
+        // Every bundled root parses (the bundle holds well over a hundred).
+        assert_eq!(roots.len(), webpki_root_certs::TLS_SERVER_ROOT_CERTS.len());
+        assert!(roots.len() > 100);
+        assert!(fallback_roots(1).is_none());
+        // A client builds either way.
+        assert!(build_http_client(Duration::from_secs(1), Duration::from_secs(1), None).is_ok());
+    }
 
     #[test]
     fn logged_urls_keep_only_harmless_query_values() {
