@@ -46,18 +46,13 @@ pub struct DeviceCodeCredential {
 
 impl fmt::Debug for DeviceCodeCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let has_refresh = self
-            .refresh_token
-            .lock()
-            .map(|r| r.is_some())
-            .unwrap_or(false);
         f.debug_struct("DeviceCodeCredential")
             .field("token_url", &self.token_url.as_str())
             .field("tenant_id", &self.tenant_id)
             .field("client_id", &self.client_id)
             .field(
                 "refresh_token",
-                &if has_refresh { "<redacted>" } else { "none" },
+                &super::oauth::refresh_token_shown(&self.refresh_token),
             )
             .finish()
     }

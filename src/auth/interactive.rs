@@ -69,11 +69,6 @@ pub struct InteractiveBrowserCredential {
 
 impl fmt::Debug for InteractiveBrowserCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let has_refresh = self
-            .refresh_token
-            .lock()
-            .map(|r| r.is_some())
-            .unwrap_or(false);
         f.debug_struct("InteractiveBrowserCredential")
             .field("authorize_url", &self.authorize_url.as_str())
             .field("tenant_id", &self.tenant_id)
@@ -81,7 +76,7 @@ impl fmt::Debug for InteractiveBrowserCredential {
             .field("timeout", &self.timeout)
             .field(
                 "refresh_token",
-                &if has_refresh { "<redacted>" } else { "none" },
+                &super::oauth::refresh_token_shown(&self.refresh_token),
             )
             .finish()
     }

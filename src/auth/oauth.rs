@@ -108,6 +108,17 @@ pub(crate) fn refusal_error(
     err
 }
 
+/// How a `Debug` impl shows a user credential's refresh token: whether there is one, never
+/// its value.
+pub(crate) fn refresh_token_shown(
+    slot: &std::sync::Mutex<Option<azure_core::credentials::Secret>>,
+) -> &'static str {
+    match slot.lock().map(|r| r.is_some()) {
+        Ok(true) => "<redacted>",
+        _ => "none",
+    }
+}
+
 pub(crate) fn auth_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Authentication, message)
 }
