@@ -426,3 +426,140 @@ async fn roles_can_be_given_outside_arm_for_tests() {
         .assign_role(&sp.oid, "Reader", "/subscriptions/other")
         .is_err());
 }
+
+const MANAGED_IDENTITY_OPERATOR: &str = "f1a07417-d97a-45cb-824c-7a7467783830";
+const NETWORK_CONTRIBUTOR: &str = "4d97b98b-1d4f-4787-a291-c67834d212e7";
+
+fn assert_linked_refused(r: &Reply, oid: &str, action: &str, scope: &str, linked: (&str, &str)) {
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.code(), "LinkedAuthorizationFailed");
+    assert_eq!(
+        r.message(),
+        format!(
+            "The client '{oid}' with object id '{oid}' has permission to perform action \
+             '{action}' on scope '{scope}'; however, it does not have permission to perform \
+             action '{}' on the linked scope(s) '{}' or the linked scope(s) are invalid.",
+            linked.0, linked.1
+        )
+    );
+}
+
+#[tokio::test]
+async fn attaching_an_identity_needs_assign_on_it_as_well() {
+    let env = start(Latency::Instant).await;
+    let sp = other(&env).await;
+    let body = env.dependents("rg-l", "wsl").await;
+    let uai_url = format!(
+        "{}?api-version=2023-01-31",
+        env.url(
+            "/resourceGroups/rg-ids/providers/Microsoft.ManagedIdentity/userAssignedIdentities/shared"
+        )
+    );
+    assert!(env
+        .put(
+            &group_url(&env, "rg-ids"),
+            json!({"location": "westeurope"})
+        )
+        .await
+        .status
+        .is_success());
+    let r = env.put(&uai_url, json!({"location": "westeurope"})).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let uai_id = r.body["id"].as_str().unwrap().to_string();
+    let rg_scope = format!("/subscriptions/{}/resourceGroups/rg-l", env.sub());
+    grant(&env, &sp.oid, CONTRIBUTOR, &rg_scope).await;
+
+    let mut with_identity = body.clone();
+    with_identity["identity"] =
+        json!({"type": "SystemAssigned,UserAssigned", "userAssignedIdentities": {&uai_id: {}}});
+    with_identity["properties"]["primaryUserAssignedIdentity"] = json!(uai_id);
+    let ws_url = env.ws_url("rg-l", "wsl");
+    let r = sp.put(&env, &ws_url, with_identity.clone()).await;
+    assert_linked_refused(
+        &r,
+        &sp.oid,
+        "Microsoft.MachineLearningServices/workspaces/write",
+        &env.rid(
+            "rg-l",
+            "Microsoft.MachineLearningServices/workspaces",
+            "wsl",
+        ),
+        (
+            "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+            &uai_id,
+        ),
+    );
+    // Refused before the provider saw it: nothing was created.
+    assert_eq!(env.get(&ws_url).await.status, StatusCode::NOT_FOUND);
+    // Without the identity the same principal may create it: only the link was missing.
+    let plain = env.dependents("rg-l", "plain").await;
+    let r = sp.put(&env, &env.ws_url("rg-l", "plain"), plain).await;
+    assert!(r.status.is_success(), "{}", r.body);
+
+    // Managed Identity Operator on the identity alone is what Azure asks for.
+    grant(&env, &sp.oid, MANAGED_IDENTITY_OPERATOR, &uai_id).await;
+    let r = sp.put(&env, &ws_url, with_identity).await;
+    assert!(r.status.is_success(), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_private_endpoint_needs_join_on_its_subnet() {
+    let env = start(Latency::Instant).await;
+    let sp = other(&env).await;
+    let v = "2025-07-01";
+    for rg in ["rg-net", "rg-pe"] {
+        let r = env
+            .put(&group_url(&env, rg), json!({"location": "westeurope"}))
+            .await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+    let vnet = env.rid("rg-net", "Microsoft.Network/virtualNetworks", "vnet");
+    let r = env
+        .put(
+            &format!("{}{vnet}?api-version={v}", env.emu.url()),
+            json!({"location": "westeurope", "properties": {
+                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                "subnets": [{"name": "default", "properties": {"addressPrefix": "10.0.0.0/24"}}]
+            }}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let ws_id = workspace(&env, "rg-pe", "wspe").await;
+    let subnet = format!("{vnet}/subnets/default");
+    grant(
+        &env,
+        &sp.oid,
+        CONTRIBUTOR,
+        &format!("/subscriptions/{}/resourceGroups/rg-pe", env.sub()),
+    )
+    .await;
+    let pe = env.rid("rg-pe", "Microsoft.Network/privateEndpoints", "pe1");
+    let pe_url = format!("{}{pe}?api-version={v}", env.emu.url());
+    let body = json!({"location": "westeurope", "properties": {
+        "subnet": {"id": subnet},
+        "privateLinkServiceConnections": [{"name": "c1", "properties": {
+            "privateLinkServiceId": ws_id, "groupIds": ["amlworkspace"]}}]
+    }});
+    let r = sp.put(&env, &pe_url, body.clone()).await;
+    assert_linked_refused(
+        &r,
+        &sp.oid,
+        "Microsoft.Network/privateEndpoints/write",
+        &pe,
+        (
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+            &subnet,
+        ),
+    );
+    assert_eq!(env.get(&pe_url).await.status, StatusCode::NOT_FOUND);
+
+    grant(
+        &env,
+        &sp.oid,
+        NETWORK_CONTRIBUTOR,
+        &format!("/subscriptions/{}/resourceGroups/rg-net", env.sub()),
+    )
+    .await;
+    let r = sp.put(&env, &pe_url, body).await;
+    assert!(r.status.is_success(), "{}", r.body);
+}

@@ -77,6 +77,40 @@ pub(crate) const BUILT_IN: &[RoleDef] = &[
         not_data_actions: &[],
     },
     RoleDef {
+        name: "Managed Identity Operator",
+        id: "f1a07417-d97a-45cb-824c-7a7467783830",
+        description: "Read and Assign User Assigned Identity",
+        actions: &[
+            "Microsoft.ManagedIdentity/userAssignedIdentities/*/read",
+            "Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action",
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Support/*",
+        ],
+        not_actions: &[],
+        data_actions: &[],
+        not_data_actions: &[],
+    },
+    RoleDef {
+        name: "Network Contributor",
+        id: "4d97b98b-1d4f-4787-a291-c67834d212e7",
+        description: "Lets you manage networks, but not access to them.",
+        actions: &[
+            "Microsoft.Authorization/*/read",
+            "Microsoft.Insights/alertRules/*",
+            "Microsoft.Network/*",
+            "Microsoft.ResourceHealth/availabilityStatuses/read",
+            "Microsoft.Resources/deployments/*",
+            "Microsoft.Resources/subscriptions/resourceGroups/read",
+            "Microsoft.Support/*",
+        ],
+        not_actions: &[],
+        data_actions: &[],
+        not_data_actions: &[],
+    },
+    RoleDef {
         name: "AzureML Data Scientist",
         id: "f6c7c914-8db3-469d-8ca1-694a8f32e121",
         description: "Can perform all actions within an Azure Machine Learning workspace, except for creating or deleting compute resources and modifying the workspace itself.",
@@ -237,9 +271,58 @@ pub(crate) fn authorization_failed(oid: &str, action: &str, scope: &str) -> ArmE
     )
 }
 
+/// ARM's refusal when the request's own action is allowed but an action on a resource it
+/// links to is not. Several refused actions are listed in the order of their scopes, as
+/// ARM lists them ("respectively").
+pub(crate) fn linked_authorization_failed(
+    oid: &str,
+    action: &str,
+    scope: &str,
+    refused: &[(&str, String)],
+) -> ArmError {
+    let mut actions: Vec<&str> = refused.iter().map(|(a, _)| *a).collect();
+    actions.dedup();
+    let scopes: Vec<&str> = refused.iter().map(|(_, s)| s.as_str()).collect();
+    let (what, respectively) = if actions.len() == 1 {
+        (format!("action '{}'", actions[0]), "")
+    } else {
+        let all: Vec<&str> = refused.iter().map(|(a, _)| *a).collect();
+        (format!("action(s) '{}'", all.join(",")), " (respectively)")
+    };
+    ArmError::new(
+        StatusCode::FORBIDDEN,
+        "LinkedAuthorizationFailed",
+        format!(
+            "The client '{oid}' with object id '{oid}' has permission to perform action \
+             '{action}' on scope '{scope}'; however, it does not have permission to perform \
+             {what} on the linked scope(s) '{}'{respectively} or the linked scope(s) are \
+             invalid.",
+            scopes.join(",")
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn managed_identity_operator_may_assign_but_not_write_identities() {
+        let mio = role_by_id("f1a07417-d97a-45cb-824c-7a7467783830").unwrap();
+        assert!(role_permits(
+            mio,
+            "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"
+        ));
+        assert!(!role_permits(
+            mio,
+            "Microsoft.ManagedIdentity/userAssignedIdentities/write"
+        ));
+        let reader = role_by_id("acdd72a7-3385-48ef-bd42-f606fba81ae7").unwrap();
+        assert!(!role_permits(
+            reader,
+            "Microsoft.Network/virtualNetworks/subnets/join/action"
+        ));
+    }
 
     #[test]
     fn wildcards() {

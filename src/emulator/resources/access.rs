@@ -159,6 +159,55 @@ pub(crate) fn need(req: &Req, route: &Route) -> Need {
     }
 }
 
+/// The linked access checks ARM runs once the request's own check passed: a write that
+/// names another resource in a way that uses it needs a permission on that resource too.
+/// Those ARM enforces for every provider, and which azml's requests meet: attaching a
+/// user-assigned identity (`…/userAssignedIdentities/assign/action`, the Managed Identity
+/// Operator's grant) and placing a private endpoint in a subnet (`…/subnets/join/action`).
+/// Pairs of (action, linked scope as written in the body).
+pub(crate) fn linked(req: &Req, route: &Route) -> Vec<(&'static str, String)> {
+    let Route::Resource {
+        kind, action: None, ..
+    } = route
+    else {
+        return Vec::new();
+    };
+    if !matches!(req.method, Method::PUT | Method::PATCH) {
+        return Vec::new();
+    }
+    // A body that is not JSON is refused later by the handler, with its own error.
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&req.body) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(ids) = body
+        .pointer("/identity/userAssignedIdentities")
+        .and_then(serde_json::Value::as_object)
+    {
+        // A PATCH removes an identity by sending null for it: nothing is assigned then.
+        for (id, value) in ids {
+            if !value.is_null() {
+                out.push((
+                    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+                    id.clone(),
+                ));
+            }
+        }
+    }
+    if *kind == Kind::PrivateEndpoint {
+        if let Some(subnet) = body
+            .pointer("/properties/subnet/id")
+            .and_then(serde_json::Value::as_str)
+        {
+            out.push((
+                "Microsoft.Network/virtualNetworks/subnets/join/action",
+                subnet.to_string(),
+            ));
+        }
+    }
+    out
+}
+
 fn namespace_of(kind: Kind) -> &'static str {
     kind.ns_type().split('/').next().unwrap_or_default()
 }

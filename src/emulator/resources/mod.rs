@@ -602,6 +602,22 @@ fn authorize(
         } => {
             let grants = rbac::granting_scopes(st, &claims.oid, &action);
             if grants.iter().any(|g| rbac::covers(g, &scope)) {
+                let refused: Vec<(&str, String)> = access::linked(req, route)
+                    .into_iter()
+                    .filter(|(linked_action, linked_scope)| {
+                        !rbac::granting_scopes(st, &claims.oid, linked_action)
+                            .iter()
+                            .any(|g| rbac::covers(g, linked_scope))
+                    })
+                    .collect();
+                if !refused.is_empty() {
+                    return Err(rbac::linked_authorization_failed(
+                        &claims.oid,
+                        &action,
+                        &scope,
+                        &refused,
+                    ));
+                }
                 return Ok(None);
             }
             let below: Vec<String> = grants
