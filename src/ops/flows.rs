@@ -399,8 +399,16 @@ async fn endpoint_subnet<A: ArmApi>(
 pub struct WorkspaceCreateRest {
     name: String,
     resource_group: String,
-    /// The workspace PUT (or, for an existing workspace under `exist_ok`, its GET).
-    workspace: LroState,
+    /// The workspace PUT (or, for an existing workspace under `exist_ok`, its GET), once
+    /// sent; until then `plan` says what to send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    workspace: Option<LroState>,
+    /// The writes not sent yet when the token was made. Every one is a PUT of a name chosen
+    /// at the start, so a process that resumes the token sends them all again: what an
+    /// earlier process finished is rewritten unchanged, what it had not reached is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    plan: Option<Plan>,
+    /// The dependents this call creates (all of the plan's), for the rollback.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     created: Vec<Created>,
     #[serde(default)]
@@ -410,6 +418,24 @@ pub struct WorkspaceCreateRest {
     /// `keep_dependents_on_failure`: a resumed creation honours it too.
     #[serde(default)]
     keep_dependents: bool,
+    /// Made by this process's `begin` (not read from a token): nothing of the plan can have
+    /// been sent yet, so the workspace need not be looked for before it is PUT.
+    #[serde(skip)]
+    fresh: bool,
+}
+
+/// The writes of a creation, in the order they are made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Plan {
+    /// Create the group, in this location, first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group_location: Option<String>,
+    group_path: String,
+    /// The body of each of `created`, same order.
+    bodies: Vec<Value>,
+    workspace_path: String,
+    workspace_body: Value,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -482,15 +508,17 @@ pub async fn workspace_create_begin<A: ArmApi>(
                 return Ok(WorkspaceCreateRest {
                     name: p.name.clone(),
                     resource_group: rg.to_string(),
-                    workspace: LroState::finished(
+                    workspace: Some(LroState::finished(
                         LroVerb::Put,
                         format!("{ws_path}?api-version={}", api_versions::WORKSPACES),
                         existing,
-                    ),
+                    )),
+                    plan: None,
                     created: Vec::new(),
                     group_created: false,
                     private_endpoint: None,
                     keep_dependents: p.keep_dependents_on_failure,
+                    fresh: true,
                 })
             }
             Ok(_) => {
@@ -566,160 +594,49 @@ pub async fn workspace_create_begin<A: ArmApi>(
         None
     };
 
-    // 4. The group, if asked for. It is kept if a later step fails (it may be wanted
-    // anyway, and deleting a group is heavy-handed); the error says so.
-    let kept_group = if group.is_none() {
-        format!("; resource group '{rg}', created by this call, was kept")
-    } else {
-        String::new()
-    };
-    if group.is_none() {
-        let body = bodies::group(&location, None, None);
-        arm.put(
-            &ids::group_path(sub, rg),
-            api_versions::RESOURCE_GROUPS,
-            &body,
-        )
-        .await
-        .map_err(|e| {
-            let m = format!("creating resource group '{rg}': {}", e.message);
-            with_message(e, m)
-        })?;
-    }
-
-    // 5. The missing dependents, concurrently.
-    let mut to_create: Vec<(Kind, String, Value)> = Vec::new();
-    if given.storage_account.is_none() {
-        to_create.push((
-            Kind::StorageAccount,
-            bodies::dependent_name(&p.name, Kind::StorageAccount, &bodies::random_hex()),
-            bodies::storage_account(&location),
-        ));
-    }
-    if let Some(tenant) = &tenant {
-        to_create.push((
-            Kind::KeyVault,
-            bodies::dependent_name(&p.name, Kind::KeyVault, &bodies::random_hex()),
-            bodies::key_vault(&location, tenant),
-        ));
-    }
-    if given.application_insights.is_none() {
-        // The body is completed with its Log Analytics workspace's id below.
-        to_create.push((
-            Kind::AppInsights,
-            bodies::dependent_name(&p.name, Kind::AppInsights, &bodies::random_hex()),
-            Value::Null,
-        ));
-    }
-    let (ws_name, loc) = (p.name.as_str(), location.as_str());
-    let results = join_all(to_create.into_iter().map(|(kind, name, body)| async move {
-        // App Insights needs its Log Analytics workspace first (classic components were
-        // retired); the pair runs beside the other dependents.
-        let mut before = Vec::new();
-        let body = if kind == Kind::AppInsights {
-            let la_name =
-                bodies::dependent_name(ws_name, Kind::LogAnalytics, &bodies::random_hex());
-            let la_path = ids::resource_path(sub, rg, Kind::LogAnalytics, &la_name);
-            let la = Created {
-                kind: Kind::LogAnalytics,
-                name: la_name,
-                path: la_path,
-            };
-            match arm
-                .put(
-                    &la.path,
-                    Kind::LogAnalytics.api_version(),
-                    &bodies::log_analytics(loc),
-                )
-                .await
-            {
-                Ok(v) => {
-                    let la_id = v
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                        .unwrap_or_else(|| ids::resource_id(sub, rg, la.kind, &la.name));
-                    before.push(la);
-                    bodies::app_insights(loc, &la_id)
-                }
-                Err(e) => return (before, la, Err(e)),
-            }
-        } else {
-            body
-        };
+    // 4. The writes, decided now and made by `workspace_create_finish`: the group if asked
+    // for, the missing dependents (names chosen here), the workspace linking them.
+    let mut created: Vec<Created> = Vec::new();
+    let mut dependent_bodies: Vec<Value> = Vec::new();
+    let mut plan_dependent = |kind: Kind, body: Value| {
+        let name = bodies::dependent_name(&p.name, kind, &bodies::random_hex());
         let path = ids::resource_path(sub, rg, kind, &name);
-        let r = arm.put(&path, kind.api_version(), &body).await;
-        (before, Created { kind, name, path }, r)
-    }))
-    .await;
-    let mut created = Vec::new();
-    let mut created_ids: Vec<(Kind, String)> = Vec::new();
-    let mut first_error: Option<(Created, Error)> = None;
-    for (before, c, r) in results {
-        created.extend(before);
-        match r {
-            Ok(body) => {
-                let id = body
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| ids::resource_id(sub, rg, c.kind, &c.name));
-                created_ids.push((c.kind, id));
-                created.push(c);
-            }
-            Err(e) => {
-                if first_error.is_none() {
-                    first_error = Some((c, e));
-                }
-            }
-        }
-    }
-    if let Some((failed, e)) = first_error {
-        let cleanup = roll_back(arm, &created, p.keep_dependents_on_failure).await;
-        let m = format!(
-            "creating {} for workspace '{}' failed: {}; {cleanup}{kept_group}",
-            failed.describe(),
-            p.name,
-            e.message
-        );
-        return Err(with_message(e, m));
-    }
-    let id_for = |kind: Kind, given: &Option<String>| -> String {
-        given.clone().unwrap_or_else(|| {
-            created_ids
-                .iter()
-                .find(|(k, _)| *k == kind)
-                .map(|(_, id)| id.clone())
-                .expect("a missing dependent was created above")
-        })
+        let id = ids::resource_id(sub, rg, kind, &name);
+        created.push(Created { kind, name, path });
+        dependent_bodies.push(body);
+        id
+    };
+    let storage_id = given
+        .storage_account
+        .is_none()
+        .then(|| plan_dependent(Kind::StorageAccount, bodies::storage_account(&location)));
+    let vault_id = tenant
+        .as_ref()
+        .map(|tenant| plan_dependent(Kind::KeyVault, bodies::key_vault(&location, tenant)));
+    // App Insights needs its Log Analytics workspace (classic components were retired),
+    // which `run_plan` creates first.
+    let insights_id = given.application_insights.is_none().then(|| {
+        let la_id = plan_dependent(Kind::LogAnalytics, bodies::log_analytics(&location));
+        plan_dependent(Kind::AppInsights, bodies::app_insights(&location, &la_id))
+    });
+    let given_or = |planned: Option<String>, given: &Option<String>| -> String {
+        given
+            .clone()
+            .or(planned)
+            .expect("a dependent not given is planned above")
     };
     let links = Links {
-        storage_account: id_for(Kind::StorageAccount, &p.storage_account),
-        key_vault: id_for(Kind::KeyVault, &p.keyvault),
-        application_insights: id_for(Kind::AppInsights, &p.application_insights),
+        storage_account: given_or(storage_id, &p.storage_account),
+        key_vault: given_or(vault_id, &p.keyvault),
+        application_insights: given_or(insights_id, &p.application_insights),
         container_registry: p.container_registry.clone(),
     };
-
-    // 6. The workspace; undo the dependents if it cannot be made.
-    let body = bodies::workspace(&p, &location, &links, given.sku);
-    let workspace = match arm
-        .begin(
-            LroVerb::Put,
-            &ws_path,
-            api_versions::WORKSPACES,
-            Some(&body),
-        )
-        .await
-    {
-        Ok(state) => state,
-        Err(e) => {
-            let cleanup = roll_back(arm, &created, p.keep_dependents_on_failure).await;
-            let m = format!(
-                "creating workspace '{}' failed: {}; {cleanup}{kept_group}",
-                p.name, e.message
-            );
-            return Err(with_message(e, m));
-        }
+    let plan = Plan {
+        group_location: group.is_none().then(|| location.clone()),
+        group_path: ids::group_path(sub, rg),
+        bodies: dependent_bodies,
+        workspace_path: ws_path.clone(),
+        workspace_body: bodies::workspace(&p, &location, &links, given.sku),
     };
     let private_endpoint = pe.map(|pe| PrivateEndpointStep {
         path: ids::private_endpoint_path(sub, &pe.group, &pe.name),
@@ -734,12 +651,153 @@ pub async fn workspace_create_begin<A: ArmApi>(
     Ok(WorkspaceCreateRest {
         name: p.name.clone(),
         resource_group: rg.to_string(),
-        workspace,
+        workspace: None,
+        plan: Some(plan),
         created,
         group_created: group.is_none(),
         private_endpoint,
         keep_dependents: p.keep_dependents_on_failure,
+        fresh: true,
     })
+}
+
+impl WorkspaceCreateRest {
+    fn kept_group(&self) -> String {
+        if self.group_created {
+            format!(
+                "; resource group '{}', created by this call, was kept",
+                self.resource_group
+            )
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The plan's writes up to ARM's acceptance of the workspace PUT: the group, then the
+/// dependents concurrently (a Log Analytics workspace before its App Insights component),
+/// then the workspace. A failure removes the dependents written here (unless asked to keep
+/// them).
+async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -> Result<LroState> {
+    let rg = &rest.resource_group;
+    let name = &rest.name;
+    if plan.bodies.len() != rest.created.len() {
+        return Err(Error::validation(
+            "not an azml continuation token: its plan does not match its dependents",
+        ));
+    }
+    if let Some(location) = &plan.group_location {
+        arm.put(
+            &plan.group_path,
+            api_versions::RESOURCE_GROUPS,
+            &bodies::group(location, None, None),
+        )
+        .await
+        .map_err(|e| {
+            let m = format!("creating resource group '{rg}': {}", e.message);
+            with_message(e, m)
+        })?;
+    }
+    let steps: Vec<(&Created, &Value)> = rest.created.iter().zip(&plan.bodies).collect();
+    async fn put<'a, A: ArmApi>(
+        arm: &A,
+        (c, body): (&'a Created, &Value),
+    ) -> (&'a Created, Result<Value>) {
+        (c, arm.put(&c.path, c.kind.api_version(), body).await)
+    }
+    // Each chain runs its steps in order, the chains concurrently.
+    let chains = steps
+        .iter()
+        .filter(|(c, _)| c.kind != Kind::AppInsights)
+        .map(|step| {
+            let insights = (step.0.kind == Kind::LogAnalytics)
+                .then(|| steps.iter().find(|(c, _)| c.kind == Kind::AppInsights))
+                .flatten()
+                .copied();
+            async move {
+                let first = put(arm, *step).await;
+                match (first.1.is_ok(), insights) {
+                    (true, Some(next)) => vec![first, put(arm, next).await],
+                    _ => vec![first],
+                }
+            }
+        });
+    let mut made = Vec::new();
+    let mut first_error: Option<(&Created, Error)> = None;
+    for (c, r) in join_all(chains).await.into_iter().flatten() {
+        match r {
+            Ok(_) => made.push(c.clone()),
+            Err(e) => {
+                if first_error.is_none() {
+                    first_error = Some((c, e));
+                }
+            }
+        }
+    }
+    if let Some((failed, e)) = first_error {
+        let cleanup = roll_back(arm, &made, rest.keep_dependents).await;
+        let m = format!(
+            "creating {} for workspace '{name}' failed: {}; {cleanup}{}",
+            failed.describe(),
+            e.message,
+            rest.kept_group()
+        );
+        return Err(with_message(e, m));
+    }
+
+    // A resumed plan may have been carried out up to the workspace PUT, or beyond: then
+    // the workspace is followed where it is rather than written a second time.
+    if !rest.fresh {
+        match arm
+            .get(&plan.workspace_path, api_versions::WORKSPACES)
+            .await
+        {
+            Ok(existing) => {
+                let mut state = LroState::finished(
+                    LroVerb::Put,
+                    format!(
+                        "{}?api-version={}",
+                        plan.workspace_path,
+                        api_versions::WORKSPACES
+                    ),
+                    Value::Null,
+                );
+                let settled = existing
+                    .pointer("/properties/provisioningState")
+                    .and_then(Value::as_str)
+                    .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"));
+                if settled {
+                    state.ready = Some(existing);
+                } else {
+                    state.ready = None;
+                    state.pattern = crate::arm::LroPattern::ProvisioningState;
+                }
+                return Ok(state);
+            }
+            Err(e) if not_found(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    match arm
+        .begin(
+            LroVerb::Put,
+            &plan.workspace_path,
+            api_versions::WORKSPACES,
+            Some(&plan.workspace_body),
+        )
+        .await
+    {
+        Ok(state) => Ok(state),
+        Err(e) => {
+            let cleanup = roll_back(arm, &rest.created, rest.keep_dependents).await;
+            let m = format!(
+                "creating workspace '{name}' failed: {}; {cleanup}{}",
+                e.message,
+                rest.kept_group()
+            );
+            Err(with_message(e, m))
+        }
+    }
 }
 
 /// The rest of [`workspace_create`], in this process or another.
@@ -748,24 +806,26 @@ pub async fn workspace_create_finish<A: ArmApi>(
     rest: WorkspaceCreateRest,
 ) -> Result<Value> {
     let name = &rest.name;
-    let ws = match arm.wait_for(&rest.workspace).await {
+    let workspace = match (&rest.workspace, &rest.plan) {
+        (Some(w), _) => w.clone(),
+        (None, Some(plan)) => run_plan(arm, &rest, plan).await?,
+        (None, None) => {
+            return Err(Error::validation(
+                "not an azml continuation token: a workspace creation with nothing to do",
+            ))
+        }
+    };
+    let ws = match arm.wait_for(&workspace).await {
         Ok(ws) => ws,
         // Only an operation that ended Failed or Canceled is known not to have made the
         // workspace: after a timeout or a lost connection it may still come, and would
         // then point at deleted dependents.
         Err(e) if e.kind == ErrorKind::OperationFailed => {
             let cleanup = roll_back(arm, &rest.created, rest.keep_dependents).await;
-            let kept_group = if rest.group_created {
-                format!(
-                    "; resource group '{}', created by this call, was kept",
-                    rest.resource_group
-                )
-            } else {
-                String::new()
-            };
             let m = format!(
-                "creating workspace '{name}' failed: {}; {cleanup}{kept_group}",
-                e.message
+                "creating workspace '{name}' failed: {}; {cleanup}{}",
+                e.message,
+                rest.kept_group()
             );
             return Err(with_message(e, m));
         }

@@ -1204,7 +1204,8 @@ async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint
     let rest = flows::workspace_create_begin(&arm, SUB, p).await.unwrap();
     let pe_path =
         "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe1";
-    assert_eq!(arm.writes().last().unwrap(), &format!("PUT {WS}"));
+    // Begun is only decided: the token exists before the first write.
+    assert!(arm.writes().is_empty(), "{:?}", arm.writes());
     let json = serde_json::to_string(&rest).unwrap();
     // Another process: only what the JSON says.
     let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
@@ -1254,4 +1255,81 @@ async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_d
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Timeout);
     assert_eq!(deletes(&arm), 0);
+}
+
+#[tokio::test]
+async fn a_token_resumed_after_the_workspace_put_follows_the_workspace_instead_of_rewriting_it() {
+    let arm = FakeArm::with_group();
+    let rest = flows::workspace_create_begin(&arm, SUB, create("ws1"))
+        .await
+        .unwrap();
+    let json = serde_json::to_string(&rest).unwrap();
+    // The first process gets through every write (then, say, is killed while polling).
+    let first = flows::workspace_create_finish(&arm, rest).await.unwrap();
+    let writes_before = arm.writes();
+    assert_eq!(
+        puts_of(&writes_before, "MachineLearningServices/workspaces/ws1").len(),
+        1
+    );
+    for kind in [
+        "storageAccounts",
+        "vaults",
+        "components",
+        "MachineLearningServices/workspaces/ws1",
+    ] {
+        assert!(
+            writes_before.iter().any(|w| w.contains(kind)),
+            "{kind}: {writes_before:?}"
+        );
+    }
+    // A second process resumes the same token.
+    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    let again = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    assert_eq!(again, first);
+    let writes = arm.writes();
+    let new_writes = &writes[writes_before.len()..];
+    // The dependents are written again (same names, same bodies), the workspace is not.
+    assert!(
+        new_writes
+            .iter()
+            .all(|w| !w.contains("MachineLearningServices/workspaces/ws1")),
+        "{new_writes:?}"
+    );
+    let dependents_before: Vec<&String> = writes_before
+        .iter()
+        .filter(|w| !w.contains("MachineLearningServices/workspaces/ws1"))
+        .collect();
+    let mut a: Vec<&String> = new_writes.iter().collect();
+    let mut b = dependents_before.clone();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn a_token_resumed_before_any_write_makes_everything() {
+    let arm = FakeArm::with_group();
+    let rest = flows::workspace_create_begin(&arm, SUB, create("ws1"))
+        .await
+        .unwrap();
+    let json = serde_json::to_string(&rest).unwrap();
+    drop(rest);
+    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    let ws = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    assert_eq!(ws["id"], WS);
+    let writes = arm.writes();
+    let la = writes
+        .iter()
+        .position(|w| w.contains("Microsoft.OperationalInsights/workspaces/"))
+        .expect("a Log Analytics workspace");
+    let ai = writes
+        .iter()
+        .position(|w| w.contains("Microsoft.Insights/components/"))
+        .expect("an App Insights component");
+    assert!(la < ai, "{writes:?}");
+    assert_eq!(
+        puts_of(&writes, "MachineLearningServices/workspaces/ws1").len(),
+        1,
+        "{writes:?}"
+    );
 }

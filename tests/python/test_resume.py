@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -72,15 +73,26 @@ print(json.dumps(azml.Client().resume(sys.stdin.read().strip()).result()), flush
 """
 
 
-def test_a_create_killed_mid_operation_is_finished_by_resuming_its_token(served):
+def _puts(url, fragment):
+    """The PUTs the emulator has received whose path holds `fragment` (any case)."""
+    return [
+        e["path"].split("?")[0] for e in _journal(url)
+        if e["method"] == "PUT" and fragment.lower() in e["path"].lower()
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("killed_while", ["dependents", "workspace"])
+def test_a_create_killed_mid_operation_is_finished_by_resuming_its_token(served, killed_while):
     sub, url = served["AZURE_SUBSCRIPTION_ID"], served["AZML_ENDPOINT"]
     client = azml.Client(subscription_id=sub, endpoint=url, credential=client_credential(served))
     arm_view = azml.Client(subscription_id=client.subscription_id, endpoint=client.endpoint,
                            credential=client_credential(served), output="arm")  # fmt: skip
     group, name, plain_name = unique("rg"), unique("ws"), unique("ws")
     client.groups.create(group, location="eastus")
+    ws_path = f"/providers/Microsoft.MachineLearningServices/workspaces/{name}"
 
-    # 1. A process begins the create, hands out its token, and is killed.
+    # 1. A process begins the create, hands out its token, and is killed: while its
+    # storage account is being made (~4 s here), or once the workspace PUT has been sent.
     with subprocess.Popen(
         [sys.executable, "-c", BEGIN_THEN_HANG, name, group],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(**served),
@@ -88,6 +100,13 @@ def test_a_create_killed_mid_operation_is_finished_by_resuming_its_token(served)
         try:
             token = proc.stdout.readline().strip()
             assert token, proc.stderr.read()
+            watched = f"/resourceGroups/{group}/" + (
+                "providers/Microsoft.Storage/storageAccounts/"
+                if killed_while == "dependents" else ws_path.lstrip("/")
+            )  # fmt: skip
+            while not _puts(url, watched):
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.02)
             proc.send_signal(signal.SIGKILL)
             out, _ = proc.communicate(timeout=30)
         finally:
@@ -95,14 +114,22 @@ def test_a_create_killed_mid_operation_is_finished_by_resuming_its_token(served)
                 proc.kill()
     assert proc.returncode == -signal.SIGKILL
     assert "finished" not in out
-    # Killed before the workspace was there: ARM still works on it.
-    state = arm_view.workspaces.show(name, resource_group=group)["properties"]
-    assert state["provisioningState"] != "Succeeded", state
 
     payload = _decode(token)
     assert payload["v"] == 1 and payload["op"] == "workspace.create"
     assert payload["endpoint"] == served["AZML_ENDPOINT"]
     assert served["AZURE_CLIENT_SECRET"] not in token and "Bearer" not in json.dumps(payload)
+    planned = {c["kind"]: c["name"] for c in payload["state"]["created"]}
+    if killed_while == "dependents":
+        # The token was handed out before any write: the workspace was not asked for yet.
+        with pytest.raises(azml.ResourceNotFoundError):
+            arm_view.workspaces.show(name, resource_group=group)
+        account = arm_view.storage_accounts.show(planned["storageAccount"], resource_group=group)
+        assert account["properties"]["provisioningState"] == "Creating"
+    else:
+        # Killed before the workspace was there: ARM still works on it.
+        state = arm_view.workspaces.show(name, resource_group=group)["properties"]
+        assert state["provisioningState"] != "Succeeded", state
 
     # 2. Another process resumes it, while this one makes a workspace the plain way.
     with subprocess.Popen(
@@ -127,6 +154,16 @@ def test_a_create_killed_mid_operation_is_finished_by_resuming_its_token(served)
     # The emulator agrees.
     body = arm_view.workspaces.show(name, resource_group=group)
     assert body["properties"]["provisioningState"] == "Succeeded"
+    # Nothing was lost or made twice: the workspace uses the dependents the killed process
+    # had started, and was asked for once.
+    linked = body["properties"]["storageAccount"].rsplit("/", 1)[-1]
+    assert linked.lower() == planned["storageAccount"].lower()
+    assert len(_puts(url, f"/resourceGroups/{group}{ws_path}")) == 1
+    accounts = {
+        p.rsplit("/", 1)[-1]
+        for p in _puts(url, f"/resourceGroups/{group}/providers/Microsoft.Storage/")
+    }
+    assert len(accounts) == 2, accounts  # this workspace's and the plain one's
     client.groups.delete(group, no_wait=True)
 
 
