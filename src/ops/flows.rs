@@ -403,9 +403,9 @@ pub struct WorkspaceCreateRest {
     /// sent; until then `plan` says what to send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     workspace: Option<LroState>,
-    /// The writes not sent yet when the token was made. Every one is a PUT of a name chosen
-    /// at the start, so a process that resumes the token sends them all again: what an
-    /// earlier process finished is rewritten unchanged, what it had not reached is made.
+    /// The writes not sent yet when the token was made, each of a name chosen at the start:
+    /// a process that resumes the token makes what an earlier one had not reached, and
+    /// leaves what it had made as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     plan: Option<Plan>,
     /// The dependents this call creates (all of the plan's), for the rollback.
@@ -699,10 +699,31 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
         })?;
     }
     let steps: Vec<(&Created, &Value)> = rest.created.iter().zip(&plan.bodies).collect();
+    let resumed = !rest.fresh;
     async fn put<'a, A: ArmApi>(
         arm: &A,
         (c, body): (&'a Created, &Value),
+        resumed: bool,
     ) -> (&'a Created, Result<Value>) {
+        if resumed {
+            // What an earlier process made is left as it is: a PUT would reset what the
+            // workspace has changed since (its identity in the vault's access policies).
+            // Only a storage account still being created is PUT again, to wait for it.
+            match arm.get(&c.path, c.kind.api_version()).await {
+                Ok(existing) => {
+                    let creating = c.kind == Kind::StorageAccount
+                        && existing
+                            .pointer("/properties/provisioningState")
+                            .and_then(Value::as_str)
+                            .is_some_and(|s| !s.eq_ignore_ascii_case("Succeeded"));
+                    if !creating {
+                        return (c, Ok(existing));
+                    }
+                }
+                Err(e) if not_found(&e) => {}
+                Err(e) => return (c, Err(e)),
+            }
+        }
         (c, arm.put(&c.path, c.kind.api_version(), body).await)
     }
     // Each chain runs its steps in order, the chains concurrently.
@@ -715,9 +736,9 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
                 .flatten()
                 .copied();
             async move {
-                let first = put(arm, *step).await;
+                let first = put(arm, *step, resumed).await;
                 match (first.1.is_ok(), insights) {
-                    (true, Some(next)) => vec![first, put(arm, next).await],
+                    (true, Some(next)) => vec![first, put(arm, next, resumed).await],
                     _ => vec![first],
                 }
             }

@@ -159,6 +159,10 @@ def test_a_create_killed_mid_operation_is_finished_by_resuming_its_token(served,
     linked = body["properties"]["storageAccount"].rsplit("/", 1)[-1]
     assert linked.lower() == planned["storageAccount"].lower()
     assert len(_puts(url, f"/resourceGroups/{group}{ws_path}")) == 1
+    # and the vault kept the access policy the workspace gave its identity.
+    vault = arm_view.keyvaults.show(planned["keyVault"], resource_group=group)
+    holders = {p["objectId"] for p in vault["properties"]["accessPolicies"]}
+    assert body["identity"]["principalId"] in holders, holders
     accounts = {
         p.rsplit("/", 1)[-1]
         for p in _puts(url, f"/resourceGroups/{group}/providers/Microsoft.Storage/")
