@@ -511,3 +511,87 @@ async fn a_state_file_without_the_signin_sections_loads() {
     assert!(doc["signin"].is_object());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What the `Emulator` methods register is saved without any request after it, even when the
+/// emulator is dropped rather than stopped.
+#[tokio::test]
+async fn registrations_through_methods_are_saved_on_drop() {
+    let (dir, file) = temp_state("methods");
+    let config = EmulatorConfig {
+        latency: Latency::Instant,
+        state_file: Some(file.clone()),
+        ..EmulatorConfig::default()
+    };
+    let emu = _azml::emulator::Emulator::start(config.clone())
+        .await
+        .unwrap();
+    let user = emu.add_user("dropped@azml-emulator.onmicrosoft.com", "Dropped");
+    let oid = emu.add_service_principal("method-app", "method-secret");
+    emu.assign_role(
+        &oid,
+        "Reader",
+        &format!("/subscriptions/{}", emu.subscription_id()),
+    )
+    .unwrap();
+    let (mi_client, mi_principal) = emu.add_user_assigned_identity("method-identity");
+    drop(emu);
+
+    let env = start_with(config).await;
+    assert_eq!(
+        env.emu
+            .add_user("dropped@azml-emulator.onmicrosoft.com", "Dropped"),
+        user
+    );
+    assert_eq!(env.emu.add_service_principal("method-app", "ignored"), oid);
+    assert_eq!(
+        env.emu.add_user_assigned_identity("method-identity"),
+        (mi_client, mi_principal)
+    );
+    let token = emulator_support::sign_in(
+        &env.http,
+        &env.emu,
+        "method-app",
+        "method-secret",
+        ARM_SCOPE,
+    )
+    .await;
+    let r = env
+        .send_as(
+            &token,
+            reqwest::Method::GET,
+            &env.url("/resourcegroups?api-version=2025-04-01"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    env.emu.stop(Duration::from_secs(1)).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The binary says what is wrong with a corrupt state file (not "cannot listen"), without
+/// quoting its content, and exits non-zero.
+#[test]
+fn the_binary_refuses_a_corrupt_state_file_clearly() {
+    let (dir, file) = temp_state("binary");
+    std::fs::write(
+        &file,
+        br#"{"principals": [{"clientId": "a", "secret": 8675309123}]}"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_azml-emulator"))
+        .args(["--port", "0", "--state"])
+        .arg(&file)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read the emulator state"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot listen"), "{stderr}");
+    assert!(!stderr.contains("8675309123"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}

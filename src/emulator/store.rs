@@ -193,10 +193,24 @@ impl Store {
         };
         match std::fs::read(path) {
             Ok(bytes) => {
+                // Where, not what: serde's own message may quote a value, and the file
+                // holds secrets.
                 let mut store: Store = serde_json::from_slice(&bytes).map_err(|e| {
+                    let what = match e.classify() {
+                        serde_json::error::Category::Io => "unreadable",
+                        serde_json::error::Category::Syntax => "not valid JSON",
+                        serde_json::error::Category::Data => "not an emulator state",
+                        serde_json::error::Category::Eof => "truncated",
+                    };
                     std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
-                        format!("cannot read the emulator state {}: {e}", path.display()),
+                        format!(
+                            "cannot read the emulator state {}: {what} (line {}, column {}); \
+                             fix the file or remove it to start afresh",
+                            path.display(),
+                            e.line(),
+                            e.column()
+                        ),
                     )
                 })?;
                 if store.principal_oid.is_empty() {
