@@ -575,7 +575,7 @@ fn the_binary_refuses_a_corrupt_state_file_clearly() {
     let (dir, file) = temp_state("binary");
     std::fs::write(
         &file,
-        br#"{"principals": [{"clientId": "a", "secret": 8675309123}]}"#,
+        br#"{"principals": [{"client_id": "a", "secret": 8675309123}]}"#,
     )
     .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_azml-emulator"))

@@ -26,7 +26,6 @@ use super::{admin, entra, graph, resources, EmulatorConfig, Latency};
 /// A service principal added at run time (`Emulator::add_service_principal`). Kept in the
 /// state file with its secret, as Entra ID keeps an app's credentials.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct ServicePrincipal {
     pub client_id: String,
     pub secret: String,

@@ -49,7 +49,7 @@ const SKEW_SECS: i64 = 300;
 
 /// How the simulated user behaves; changed through `PATCH /_emulator/signin`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub(crate) struct Settings {
     /// User principal name of the user who approves device codes and consents in the browser.
     pub user: String,
@@ -85,11 +85,9 @@ pub(crate) struct User {
 
 /// Only the public half is ever known (as in Entra ID): keeping it is no secret.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Certificate {
     client_id: String,
     x5t: String,
-    #[serde(rename = "x5t#S256")]
     x5t_s256: String,
     /// PKCS#1 `RSAPublicKey`, as `ring` verifies with.
     #[serde(with = "super::util::b64")]
@@ -97,7 +95,6 @@ struct Certificate {
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Federated {
     client_id: String,
     issuer: String,
@@ -106,7 +103,6 @@ struct Federated {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct Identity {
     pub name: String,
     pub client_id: String,
@@ -146,7 +142,6 @@ struct AuthCode {
 }
 
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Refresh {
     /// SHA-256 of the token (base64url): the token itself is only ever in the client's hands.
     token_hash: String,
@@ -158,7 +153,7 @@ struct Refresh {
 /// What the state file keeps of sign-in (see the module's documentation for what it does not
 /// keep, and why). Every field defaults, so a file from before any of them loads.
 #[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default)]
 pub(crate) struct Durable {
     settings: Settings,
     /// The workload issuer's key: a service account token projected before a restart is
