@@ -168,6 +168,16 @@ fn main() -> ExitCode {
         let bind = config.bind;
         let emulator = match Emulator::start(config).await {
             Ok(e) => e,
+            // A bad state file or option is not a listening problem: say what it is.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput
+                ) =>
+            {
+                eprintln!("azml-emulator: {e}");
+                return ExitCode::FAILURE;
+            }
             Err(e) => {
                 eprintln!("azml-emulator: cannot listen on {bind}: {e}");
                 return ExitCode::FAILURE;

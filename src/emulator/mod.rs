@@ -82,15 +82,22 @@ pub struct EmulatorConfig {
     /// The default service principal (Owner of the subscription).
     pub client_id: String,
     pub client_secret: String,
-    /// Where to keep state across restarts; in memory only when `None`.
+    /// Where to keep state across restarts; in memory only when `None`. It keeps the
+    /// resources of every subscription, role assignments, provider registrations, Graph users,
+    /// the service principals added at run time with their secrets, certificates (public
+    /// keys) and federated credentials, managed identities, sign-in settings, refresh tokens
+    /// and the token keys (a token issued before a restart is still accepted after it); not
+    /// pending device or authorization codes, fault rules, the journal or the clock offset.
+    /// Written atomically, owner-only (0600) on Unix: it holds secrets. An unreadable file
+    /// is an error at start, never a silent reset.
     pub state_file: Option<PathBuf>,
     /// ARM's throttling. `None`: Azure's buckets under the `realistic` profile, off under the
     /// others.
     pub throttling: Option<ThrottleConfig>,
     /// Fault rules in force from the start (more can be added at run time).
     pub faults: Vec<FaultRule>,
-    /// More subscriptions of the same tenant, each with its own resources (in memory only:
-    /// `state_file` keeps the main subscription's). Empty by default.
+    /// More subscriptions of the same tenant, each with its own resources (kept in
+    /// `state_file` too, by subscription id). Empty by default.
     pub extra_subscriptions: Vec<String>,
     /// Resource-provider namespaces the subscription has not registered at start
     /// (`NotRegistered`: their resource types answer 409 `MissingSubscriptionRegistration`
@@ -281,19 +288,25 @@ impl Emulator {
     /// its object id; an existing user's id is returned unchanged. Every emulator starts with
     /// `user@azml-emulator.onmicrosoft.com`.
     pub fn add_user(&self, user_principal_name: &str, display_name: &str) -> String {
-        self.ctx.store().add_user(user_principal_name, display_name)
+        let id = self.ctx.store().add_user(user_principal_name, display_name);
+        self.ctx.persist();
+        id
     }
     /// Adds a service principal that can sign in with `client_id`/`client_secret` (client
     /// credentials) and returns its object id (the `oid` of its tokens); an existing one's id
     /// is returned unchanged. It has no role assignment of its own.
     pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
-        signin_admin::add_app(&self.ctx, client_id, client_secret)
+        let oid = signin_admin::add_app(&self.ctx, client_id, client_secret);
+        self.ctx.persist();
+        oid
     }
     /// Registers a certificate (PEM, or base64 DER) for the application `client_id`, which
     /// may then sign in with RS256 client assertions signed by its key (also
     /// `POST /_emulator/apps/{clientId}/certificates`). Returns its `x5t#S256` thumbprint.
     pub fn add_certificate(&self, client_id: &str, certificate: &str) -> Result<String, String> {
-        signin_admin::add_certificate(&self.ctx, client_id, certificate).map(|(_, s256)| s256)
+        let added = signin_admin::add_certificate(&self.ctx, client_id, certificate);
+        self.ctx.persist();
+        added.map(|(_, s256)| s256)
     }
     /// Lets the application `client_id` sign in with tokens of `issuer` for `subject`
     /// (workload identity; audience `api://AzureADTokenExchange`). Only the emulator's own
@@ -305,13 +318,15 @@ impl Emulator {
         issuer: &str,
         subject: &str,
     ) -> Result<(), String> {
-        signin_admin::add_federated(
+        let added = signin_admin::add_federated(
             &self.ctx,
             client_id,
             issuer,
             subject,
             vec![signin::TOKEN_EXCHANGE_AUDIENCE.to_string()],
-        )
+        );
+        self.ctx.persist();
+        added
     }
     /// The issuer URL of the service account tokens the emulator hands out.
     pub fn workload_issuer(&self) -> String {
@@ -347,6 +362,7 @@ impl Emulator {
     /// `PATCH /_emulator/signin {"deviceCodeAutoApproveAfterPolls": N}`.
     pub fn set_device_code_auto_approve(&self, polls: Option<u32>) {
         self.ctx.signin().settings.auto_approve_after_polls = polls;
+        self.ctx.persist();
     }
     /// The App Service style managed-identity endpoint (`IDENTITY_ENDPOINT`).
     pub fn identity_endpoint(&self) -> String {
@@ -370,6 +386,7 @@ impl Emulator {
     /// id. Also `POST /_emulator/managed-identity/identities`.
     pub fn add_user_assigned_identity(&self, name: &str) -> (String, String) {
         let i = self.ctx.signin().add_identity(name);
+        self.ctx.persist();
         (i.client_id, i.principal_id)
     }
     /// Gives a service principal added with [`Emulator::add_service_principal`] a federated
@@ -377,7 +394,9 @@ impl Emulator {
     /// identity: `client_assertion_type` jwt-bearer). `false` when there is no such
     /// principal.
     pub fn set_federated_token(&self, client_id: &str, token: &str) -> bool {
-        self.ctx.set_federated_token(client_id, token)
+        let set = self.ctx.set_federated_token(client_id, token);
+        self.ctx.persist();
+        set
     }
     /// Gives `principal_id` (an object id) the built-in role `role` (its name, e.g.
     /// `"Reader"`, or its GUID) over `scope` (`/subscriptions/…`, a group's or a resource's
@@ -389,13 +408,17 @@ impl Emulator {
         role: &str,
         scope: &str,
     ) -> Result<String, String> {
-        resources::assign_role(&self.ctx, principal_id, role, scope)
+        let assigned = resources::assign_role(&self.ctx, principal_id, role, scope);
+        self.ctx.persist();
+        assigned
     }
     /// Sets a resource-provider namespace's registration at once (also
     /// `POST /_emulator/providers/{ns}/register|unregister`): `false` leaves it
     /// `NotRegistered`, and its resource types answer 409 `MissingSubscriptionRegistration`.
     pub fn set_provider_registered(&self, namespace: &str, registered: bool) -> Result<(), String> {
-        resources::set_registered(&self.ctx, namespace, registered).map(|_| ())
+        let set = resources::set_registered(&self.ctx, namespace, registered);
+        self.ctx.persist();
+        set.map(|_| ())
     }
     /// Object id of the configured service principal.
     pub fn principal_oid(&self) -> &str {
@@ -436,6 +459,9 @@ impl Emulator {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        // Whatever changed outside a request (through these methods, or an operation that
+        // came due) is on disk before the next start reads it.
+        self.ctx.persist();
     }
 }
 
@@ -443,6 +469,7 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         if self.task.is_some() {
             self.handle.shutdown();
+            self.ctx.persist();
         }
     }
 }

@@ -23,14 +23,28 @@ use super::tokens::{Claims, Signer, TokenError};
 use super::util::{compact_time, iso, new_guid, us_time};
 use super::{admin, entra, graph, resources, EmulatorConfig, Latency};
 
-/// A service principal added at run time (`Emulator::add_service_principal`).
+/// A service principal added at run time (`Emulator::add_service_principal`). Kept in the
+/// state file with its secret, as Entra ID keeps an app's credentials.
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ServicePrincipal {
     pub client_id: String,
     pub secret: String,
     pub oid: String,
     /// A federated credential: the one client assertion (e.g. a Kubernetes service-account
     /// token) this principal accepts instead of its secret (workload identity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub federated_token: Option<String>,
+}
+
+// Written by hand so that the secret never reaches a log through `{:?}`.
+impl std::fmt::Debug for ServicePrincipal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServicePrincipal")
+            .field("client_id", &self.client_id)
+            .field("oid", &self.oid)
+            .field("secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
 }
 
 /// Largest request body accepted (ARM's own limit is 4 MB for most providers).
@@ -79,7 +93,13 @@ impl Ctx {
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         }
         let mut store = store;
-        let signer = Signer::random();
+        let signer = Signer::from_key(&store.token_key);
+        if store.token_key.is_empty() {
+            store.token_key = signer.key().to_vec();
+            store.dirty = true;
+        }
+        let principals = store.principals.clone();
+        let signin = super::signin::SignIn::restore(store.signin.clone());
         let clock = Arc::new(Clock::default());
         let oid = store.principal_oid.clone();
         resources::seed_owner(&mut store, &cfg.subscription_id, &oid, clock.now_ms());
@@ -110,7 +130,14 @@ impl Ctx {
                     format!("subscription '{sub}' is given twice"),
                 ));
             }
-            let mut own = Store::with_default_user();
+            let mut own = store
+                .subscriptions
+                .shift_remove(&sub.to_lowercase())
+                .unwrap_or_else(|| {
+                    let mut fresh = Store::with_default_user();
+                    fresh.dirty = true;
+                    fresh
+                });
             own.principal_oid = store.principal_oid.clone();
             // The default principal owns every subscription it is given.
             resources::seed_owner(&mut own, sub, &oid, clock.now_ms());
@@ -149,8 +176,8 @@ impl Ctx {
             buckets: Mutex::new(Buckets::default()),
             faults,
             journal: Journal::default(),
-            principals: Mutex::new(Vec::new()),
-            signin: Mutex::new(super::signin::SignIn::new(super::graph::DEFAULT_USER_UPN)),
+            principals: Mutex::new(principals),
+            signin: Mutex::new(signin),
             started: Instant::now(),
             extra,
         };
@@ -214,13 +241,48 @@ impl Ctx {
             .map(|p| p.client_id.clone())
     }
 
-    /// Saves the state when a state file is configured and something changed.
+    /// Saves the state when a state file is configured and something changed: the store,
+    /// the served extra subscriptions' stores, and the directory kept outside the store (the
+    /// added principals, the durable part of sign-in), which is compared with what was last
+    /// saved rather than flagged by each of its many writers. Called after every request and
+    /// by the `Emulator` methods that change something.
     pub(crate) fn persist(&self) {
-        if let Some(path) = &self.cfg.state_file {
-            let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-            if let Err(e) = store.save_if_dirty(path) {
-                tracing::warn!("cannot save the emulator state to {}: {e}", path.display());
-            }
+        let Some(path) = &self.cfg.state_file else {
+            return;
+        };
+        // Lock order: the store, then the principals or the sign-in (as the handlers take
+        // them), then the extra subscriptions' stores (only ever taken here besides their own
+        // requests, which take no other store).
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let principals = self
+            .principals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if store.principals != principals {
+            store.principals = principals;
+            store.dirty = true;
+        }
+        let durable = self.signin().durable(self.clock.now_secs());
+        if store.signin.as_ref() != Some(&durable) {
+            store.signin = Some(durable);
+            store.dirty = true;
+        }
+        let mut guards: Vec<(&str, MutexGuard<'_, Store>)> = self
+            .extra
+            .iter()
+            .map(|c| {
+                (
+                    c.cfg.subscription_id.as_str(),
+                    c.store.lock().unwrap_or_else(|e| e.into_inner()),
+                )
+            })
+            .collect();
+        let mut extra: Vec<(&str, &mut Store)> =
+            guards.iter_mut().map(|(id, g)| (*id, &mut **g)).collect();
+        // The error names the file only: nothing of its content reaches the log.
+        if let Err(e) = store.save_if_dirty(path, &mut extra) {
+            tracing::warn!("cannot save the emulator state to {}: {e}", path.display());
         }
     }
 
@@ -334,7 +396,10 @@ async fn handle(
         }
     };
     if is_admin {
-        return into_response(admin::route(&ctx, &parts.method, parts.uri.path(), &body));
+        let resp = admin::route(&ctx, &parts.method, parts.uri.path(), &body);
+        // Users, apps and their credentials, identities, roles are registered here.
+        ctx.persist();
+        return into_response(resp);
     }
     let mut entry = JournalEntry {
         seq: 0,

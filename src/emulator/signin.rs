@@ -1,8 +1,15 @@
 //! Sign-in beyond the client secret: certificate and federated (workload identity) client
 //! assertions, device code, authorization code with PKCE, rotating refresh tokens, and an
-//! App Service style managed-identity endpoint. The state lives in memory only: codes and
-//! refresh tokens are secrets, and a restarted emulator signs everyone out, as a real tenant
-//! would after revocation.
+//! App Service style managed-identity endpoint.
+//!
+//! With a state file, what a tenant keeps across a restart of its service is kept too
+//! (`Durable`): the registrations (certificates, federated credentials, managed identities),
+//! the settings, the workload issuer's key, the managed-identity endpoint's secret and the
+//! refresh tokens (server-side grants that Entra ID honours for 90 days whatever happens to
+//! its front ends; only their SHA-256 is kept, in memory as in the file). Device codes and
+//! authorization codes are not: they live minutes, belong to one sign-in in progress whose
+//! client is waiting on this very process, and a restart simply ends that sign-in as an
+//! expiry would (the client starts a new one).
 //!
 //! The simulated user: every interactive flow signs in as `Settings::user` (the emulator's
 //! Graph user unless changed), or as the user the admin API names when it approves.
@@ -10,6 +17,7 @@
 use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -40,7 +48,8 @@ const REFRESH_LIFETIME_SECS: i64 = 90 * 86_400;
 const SKEW_SECS: i64 = 300;
 
 /// How the simulated user behaves; changed through `PATCH /_emulator/signin`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub(crate) struct Settings {
     /// User principal name of the user who approves device codes and consents in the browser.
     pub user: String,
@@ -55,21 +64,37 @@ pub(crate) struct Settings {
     pub deny_consent: bool,
 }
 
-#[derive(Debug, Clone)]
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            user: super::graph::DEFAULT_USER_UPN.to_string(),
+            auto_approve_after_polls: Some(1),
+            interval: 5,
+            enforce_interval: false,
+            deny_consent: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct User {
     pub oid: String,
     pub upn: String,
     pub name: String,
 }
 
+/// Only the public half is ever known (as in Entra ID): keeping it is no secret.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct Certificate {
     client_id: String,
     x5t: String,
     x5t_s256: String,
     /// PKCS#1 `RSAPublicKey`, as `ring` verifies with.
+    #[serde(with = "super::util::b64")]
     public_key: Vec<u8>,
 }
 
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct Federated {
     client_id: String,
     issuer: String,
@@ -77,7 +102,7 @@ struct Federated {
     audiences: Vec<String>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Identity {
     pub name: String,
     pub client_id: String,
@@ -116,10 +141,47 @@ struct AuthCode {
     redeemed: bool,
 }
 
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 struct Refresh {
+    /// SHA-256 of the token (base64url): the token itself is only ever in the client's hands.
+    token_hash: String,
     client_id: String,
     user: User,
     expires_at: i64,
+}
+
+/// What the state file keeps of sign-in (see the module's documentation for what it does not
+/// keep, and why). Every field defaults, so a file from before any of them loads.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub(crate) struct Durable {
+    settings: Settings,
+    /// The workload issuer's key: a service account token projected before a restart is
+    /// still accepted after it, as a cluster's issuer keys outlive an Entra ID restart.
+    #[serde(with = "super::util::b64")]
+    issuer_key: Vec<u8>,
+    /// Apps keep `IDENTITY_HEADER` from their environment: a new one would lock them out.
+    identity_header: String,
+    identities: Vec<Identity>,
+    certificates: Vec<Certificate>,
+    federated: Vec<Federated>,
+    refresh_tokens: Vec<Refresh>,
+}
+
+// Written by hand: the keys and the refresh-token hashes stay out of logs.
+impl std::fmt::Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Durable")
+            .field("identities", &self.identities.len())
+            .field("certificates", &self.certificates.len())
+            .field("federated", &self.federated.len())
+            .field("refresh_tokens", &self.refresh_tokens.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
 pub(crate) struct SignIn {
@@ -134,7 +196,7 @@ pub(crate) struct SignIn {
     federated: Vec<Federated>,
     device_codes: Vec<DeviceCode>,
     auth_codes: Vec<AuthCode>,
-    refresh_tokens: Vec<(String, Refresh)>,
+    refresh_tokens: Vec<Refresh>,
 }
 
 impl SignIn {
@@ -142,10 +204,7 @@ impl SignIn {
         SignIn {
             settings: Settings {
                 user: default_user.to_string(),
-                auto_approve_after_polls: Some(1),
-                interval: 5,
-                enforce_interval: false,
-                deny_consent: false,
+                ..Settings::default()
             },
             issuer_signer: Signer::random(),
             identity_header: URL_SAFE_NO_PAD.encode(random_bytes(24)),
@@ -160,6 +219,52 @@ impl SignIn {
             device_codes: Vec::new(),
             auth_codes: Vec::new(),
             refresh_tokens: Vec::new(),
+        }
+    }
+
+    /// The sign-in a state file saved (`None`: a new one, as for an emulator without a state
+    /// file). Whatever a file from an older emulator lacks is made up now.
+    pub(crate) fn restore(saved: Option<Durable>) -> Self {
+        let Some(d) = saved else {
+            return SignIn::new(super::graph::DEFAULT_USER_UPN);
+        };
+        let fresh = SignIn::new(&d.settings.user);
+        let mut identities = d.identities;
+        if !identities.iter().any(|i| i.system) {
+            identities.splice(0..0, fresh.identities);
+        }
+        SignIn {
+            settings: d.settings,
+            issuer_signer: Signer::from_key(&d.issuer_key),
+            identity_header: if d.identity_header.is_empty() {
+                fresh.identity_header
+            } else {
+                d.identity_header
+            },
+            identities,
+            certificates: d.certificates,
+            federated: d.federated,
+            device_codes: Vec::new(),
+            auth_codes: Vec::new(),
+            refresh_tokens: d.refresh_tokens,
+        }
+    }
+
+    /// What the state file keeps (expired refresh tokens left out).
+    pub(crate) fn durable(&self, now: i64) -> Durable {
+        Durable {
+            settings: self.settings.clone(),
+            issuer_key: self.issuer_signer.key().to_vec(),
+            identity_header: self.identity_header.clone(),
+            identities: self.identities.clone(),
+            certificates: self.certificates.clone(),
+            federated: self.federated.clone(),
+            refresh_tokens: self
+                .refresh_tokens
+                .iter()
+                .filter(|r| r.expires_at > now)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -280,16 +385,14 @@ impl SignIn {
     }
 
     fn new_refresh_token(&mut self, client_id: &str, user: &User, now: i64) -> String {
-        self.refresh_tokens.retain(|(_, r)| r.expires_at > now);
+        self.refresh_tokens.retain(|r| r.expires_at > now);
         let token = format!("1.AZML.{}", URL_SAFE_NO_PAD.encode(random_bytes(48)));
-        self.refresh_tokens.push((
-            token.clone(),
-            Refresh {
-                client_id: client_id.to_string(),
-                user: user.clone(),
-                expires_at: now + REFRESH_LIFETIME_SECS,
-            },
-        ));
+        self.refresh_tokens.push(Refresh {
+            token_hash: token_hash(&token),
+            client_id: client_id.to_string(),
+            user: user.clone(),
+            expires_at: now + REFRESH_LIFETIME_SECS,
+        });
         token
     }
 }
@@ -1041,11 +1144,13 @@ pub(crate) fn refresh_grant(ctx: &Ctx, form: &Form, v2: bool) -> Resp {
     };
     let now = ctx.clock.now_secs();
     let found = {
+        let hash = token_hash(token);
         let mut signin = ctx.signin();
-        let pos = signin.refresh_tokens.iter().position(|(t, _)| {
-            t.len() == token.len() && constant_time_eq(t.as_bytes(), token.as_bytes())
-        });
-        pos.map(|i| signin.refresh_tokens.remove(i).1)
+        let pos = signin
+            .refresh_tokens
+            .iter()
+            .position(|r| constant_time_eq(r.token_hash.as_bytes(), hash.as_bytes()));
+        pos.map(|i| signin.refresh_tokens.remove(i))
     };
     let Some(refresh) = found else {
         return bad_request(
@@ -1066,9 +1171,7 @@ pub(crate) fn refresh_grant(ctx: &Ctx, form: &Form, v2: bool) -> Resp {
     }
     if !refresh.client_id.eq_ignore_ascii_case(client_id) {
         // Not consumed by a client it was not issued to.
-        ctx.signin()
-            .refresh_tokens
-            .push((token.to_string(), refresh));
+        ctx.signin().refresh_tokens.push(refresh);
         return bad_request(
             ctx,
             "invalid_grant",

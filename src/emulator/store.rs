@@ -121,6 +121,21 @@ pub(crate) struct Store {
     /// Resource-provider registration of the namespaces that are not simply `Registered`;
     /// key: lower-cased namespace.
     pub providers: IndexMap<String, Registration>,
+    /// The access tokens' HMAC key, so that a token issued before a restart still validates
+    /// after it (empty in files from before it was kept: a new key is drawn then).
+    #[serde(with = "super::util::b64")]
+    pub token_key: Vec<u8>,
+    /// Service principals added at run time, with their secrets. Mirrors `Ctx::principals`,
+    /// copied in by `Ctx::persist` (which owns the lock order).
+    pub principals: Vec<super::server::ServicePrincipal>,
+    /// The durable part of sign-in, copied in the same way. `None` in older files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signin: Option<super::signin::Durable>,
+    /// The extra subscriptions' own state; key: lower-cased subscription id. In memory the
+    /// served ones live in their own contexts and are put back here when the file is written;
+    /// one not served this time stays here untouched, for a later start that serves it again.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub subscriptions: IndexMap<String, Store>,
     /// Changed since the state file was last written.
     #[serde(skip)]
     pub dirty: bool,
@@ -178,10 +193,24 @@ impl Store {
         };
         match std::fs::read(path) {
             Ok(bytes) => {
+                // Where, not what: serde's own message may quote a value, and the file
+                // holds secrets.
                 let mut store: Store = serde_json::from_slice(&bytes).map_err(|e| {
+                    let what = match e.classify() {
+                        serde_json::error::Category::Io => "unreadable",
+                        serde_json::error::Category::Syntax => "not valid JSON",
+                        serde_json::error::Category::Data => "not an emulator state",
+                        serde_json::error::Category::Eof => "truncated",
+                    };
                     std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
-                        format!("cannot read the emulator state {}: {e}", path.display()),
+                        format!(
+                            "cannot read the emulator state {}: {what} (line {}, column {}); \
+                             fix the file or remove it to start afresh",
+                            path.display(),
+                            e.line(),
+                            e.column()
+                        ),
                     )
                 })?;
                 if store.principal_oid.is_empty() {
@@ -198,17 +227,27 @@ impl Store {
         }
     }
 
-    /// Writes the state to `path` if it changed (through a temporary file, so that a crash
-    /// never leaves half a file).
-    pub(crate) fn save_if_dirty(&mut self, path: &std::path::Path) -> std::io::Result<()> {
-        if !self.dirty {
+    /// Writes the state, with the served extra subscriptions' (`extra`, by id), to `path` if
+    /// any of it changed.
+    pub(crate) fn save_if_dirty(
+        &mut self,
+        path: &std::path::Path,
+        extra: &mut [(&str, &mut Store)],
+    ) -> std::io::Result<()> {
+        if !self.dirty && !extra.iter().any(|(_, s)| s.dirty) {
             return Ok(());
         }
-        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, path)?;
+        let mut doc = serde_json::to_value(&*self).map_err(std::io::Error::other)?;
+        for (id, store) in extra.iter() {
+            doc["subscriptions"][id.to_lowercase()] =
+                serde_json::to_value(&**store).map_err(std::io::Error::other)?;
+        }
+        let bytes = serde_json::to_vec(&doc).map_err(std::io::Error::other)?;
+        write_private(path, &bytes)?;
         self.dirty = false;
+        for (_, store) in extra.iter_mut() {
+            store.dirty = false;
+        }
         Ok(())
     }
 
@@ -395,6 +434,32 @@ impl Store {
             }
         }
     }
+}
+
+/// Writes `bytes` to `path` through a temporary file renamed over it, so that a crash never
+/// leaves half a file. The file holds client secrets, the token keys and refresh-token hashes
+/// (it is the emulator's own database, like Azurite's): owner-only on Unix (0600).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    // `mode` applies only to a file it creates: a temporary file left by a crash keeps its own.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp, path)
 }
 
 pub(crate) fn soft_delete_enabled(vault_body: &Value) -> bool {

@@ -1,5 +1,5 @@
 //! JWT-shaped access tokens (`header.payload.signature`, base64url), signed with HMAC-SHA256
-//! under a key that each emulator draws at random: clients can read the claims (expiry,
+//! under a key that each emulator draws at random (and keeps in its state file): clients can read the claims (expiry,
 //! object id) as they do with Entra ID tokens, and only this emulator can mint valid ones.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -64,6 +64,22 @@ impl Signer {
         Signer {
             key: super::util::random_bytes(32),
         }
+    }
+
+    /// The signer of a saved key (the state file's), or a new one when there is none yet, so
+    /// that tokens issued before a restart still validate after it, as Entra ID's keys
+    /// outlive a service restart.
+    pub(crate) fn from_key(key: &[u8]) -> Self {
+        if key.is_empty() {
+            Signer::random()
+        } else {
+            Signer { key: key.to_vec() }
+        }
+    }
+
+    /// The key, for the state file only.
+    pub(crate) fn key(&self) -> &[u8] {
+        &self.key
     }
 
     fn mac(&self) -> HmacSha256 {

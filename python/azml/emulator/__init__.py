@@ -180,7 +180,10 @@ def start(
 ) -> EmulatorHandle:
     """Start an emulator in this process (port 0: a free port); returns once it serves.
     `extra_subscriptions`: more subscription ids (GUIDs) it serves besides its own, each with
-    its own resources, kept in memory only."""
+    its own resources. `state`: a file (written 0600, it holds secrets) that keeps across
+    restarts the resources of every subscription, role assignments, provider registrations,
+    users, added service principals with their credentials, managed identities, refresh
+    tokens and the token keys (tokens issued before a restart stay valid)."""
     extra = None if extra_subscriptions is None else list(extra_subscriptions)
     return EmulatorHandle(
         _azml.Emulator.start(port, host, tls, latency, page_size, time_scale, state, extra)
