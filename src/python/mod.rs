@@ -5,6 +5,7 @@
 mod azcli;
 mod blocking;
 mod bridge;
+mod cloud;
 mod core;
 mod credential;
 mod credentials;
@@ -71,6 +72,7 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     logbridge::install(m.py())?;
     m.add_class::<core::Core>()?;
+    m.add_class::<cloud::Cloud>()?;
     m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;
     m.add_class::<credential::AccessToken>()?;
