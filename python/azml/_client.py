@@ -475,12 +475,16 @@ def _build_core(
     # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
     subscription_id = _azml.resolve_subscription(subscription_id)
     ca_file = ca_file if ca_file is not None else _env_ca_file()
-    resolved = _resolve_cloud(cloud, ca_file)
+    if endpoint is None and cloud is None:
+        endpoint = os.environ.get("AZML_ENDPOINT") or None
+    if cloud is None and endpoint is not None:
+        # An ARM endpoint given without a cloud (an emulator, mostly): the public cloud's
+        # audience and Graph, as always, whatever cloud the environment names for az.
+        resolved = _azml.Cloud.by_name("AzureCloud")
+    else:
+        resolved = _resolve_cloud(cloud, ca_file)
     if endpoint is None:
-        # An explicit cloud wins over the environment's endpoint.
-        endpoint = (
-            None if cloud is not None else os.environ.get("AZML_ENDPOINT")
-        ) or resolved.arm_endpoint.rstrip("/")
+        endpoint = resolved.arm_endpoint.rstrip("/")
     if graph_endpoint is None:
         graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, resolved)
     # credential=None: the default chain (environment, workload identity, managed identity
@@ -552,8 +556,9 @@ class _ClientBase:
         `cloud`: a name (`"AzureChinaCloud"`, `"usgov"`, …) or an `azml.Cloud`; it gives the
         ARM endpoint, the authority of the default credential chain, the ARM token audience
         and Graph. None: `ARM_CLOUD_METADATA_URL` (fetched now), `AZURE_CLOUD`,
-        `AZURE_AUTHORITY_HOST`, else the public cloud, with `AZML_ENDPOINT` (an emulator)
-        replacing its ARM endpoint. `endpoint` replaces the cloud's ARM endpoint."""
+        `AZURE_AUTHORITY_HOST`, else the public cloud. `endpoint` (default without `cloud`:
+        `AZML_ENDPOINT`) replaces the cloud's ARM endpoint; given without `cloud`, the
+        public cloud's audience and Graph go with it, as for an emulator."""
         polling = {
             "polling_interval": polling_interval, "polling_min_wait": polling_min_wait,
             "polling_max_wait": polling_max_wait, "operation_timeout": operation_timeout,

@@ -347,5 +347,15 @@ def test_azml_endpoint_still_points_a_client_at_an_emulator(emu, clean_env):
     assert azml.Client(SUB, Recording(), cloud="china").endpoint == (
         "https://management.chinacloudapi.cn"
     )
+    # What the environment says for az does not move an endpoint given to azml: nothing is
+    # fetched, and the token is the public cloud's, which the emulator accepts.
+    clean_env.setenv("AZURE_CLOUD", "AzureChinaCloud")
+    clean_env.setenv("ARM_CLOUD_METADATA_URL", "http://127.0.0.1:9")
+    own = Recording(emu.credential)
+    for c in (azml.Client(emu.subscription_id, own),
+              azml.Client(emu.subscription_id, own, endpoint=emu.url)):  # fmt: skip
+        assert c.endpoint == emu.url and c.cloud.name == "AzureCloud"
+        assert c.groups.exists(unique("rg")) is False
+    assert set(own.scopes) == {("https://management.azure.com/.default",)}
     clean_env.setenv("AZML_GRAPH_ENDPOINT", "http://127.0.0.1:9")
     assert azml.Client(emu.subscription_id, emu.credential).graph_endpoint == "http://127.0.0.1:9"
