@@ -1,6 +1,7 @@
 //! The PyO3 bindings: the extension module `azml._azml`. The public Python surface is
 //! `python/azml`; this module is its engine and stays small: `Core` runs commands,
-//! `ClientSecretCredential` gets tokens, `Emulator` embeds the emulator.
+//! `ClientSecretCredential` gets tokens, `Cloud` says where a cloud lives, `Emulator` embeds
+//! the emulator.
 
 mod azcli;
 mod blocking;
