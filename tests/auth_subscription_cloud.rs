@@ -204,3 +204,198 @@ fn metadata_documents_are_read() {
         assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
     }
 }
+
+#[test]
+fn custom_clouds_are_checked_like_endpoints() {
+    let c = Cloud::custom(
+        " Stack ",
+        "https://management.local.azurestack.external",
+        "https://adfs.local.azurestack.external/adfs",
+        None,
+        "https://graph.local.azurestack.external",
+    )
+    .unwrap();
+    assert_eq!(c.name, "Stack");
+    assert_eq!(
+        c.arm_endpoint,
+        "https://management.local.azurestack.external/"
+    );
+    assert_eq!(c.arm_audience, c.arm_endpoint);
+    assert_eq!(
+        c.arm_scope(),
+        "https://management.local.azurestack.external/.default"
+    );
+    let with_audience = Cloud::custom(
+        "Stack",
+        "https://m.example",
+        "https://l.example",
+        Some("https://aud.example/x"),
+        "https://g.example",
+    )
+    .unwrap();
+    assert_eq!(with_audience.arm_scope(), "https://aud.example/x/.default");
+    assert!(Cloud::custom(
+        "Emu",
+        "http://127.0.0.1:1",
+        "http://localhost:2",
+        None,
+        "http://[::1]:3"
+    )
+    .is_ok());
+    let ok = [
+        "x",
+        "https://m.example",
+        "https://l.example",
+        "https://g.example",
+    ];
+    for (i, bad) in [
+        "",
+        "http://m.example",
+        "http://l.example",
+        "ftp://g.example",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut args = ok;
+        args[i] = bad;
+        let err = Cloud::custom(args[0], args[1], args[2], None, args[3]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Validation, "{bad}");
+    }
+    let err = Cloud::custom("x", ok[1], ok[2], Some("not a uri"), ok[3]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    // A document gets the same checks: plain http to a real host is refused.
+    let doc = json!({"name": "x", "resourceManager": "http://arm.example/", "authentication": {"loginEndpoint": "https://l"}, "microsoftGraphResourceId": "https://g"});
+    assert_eq!(
+        Cloud::from_metadata(&doc.to_string()).unwrap_err().kind,
+        ErrorKind::Validation
+    );
+}
+
+#[test]
+fn metadata_urls_as_az_asks_them() {
+    let url = |u: &str| Cloud::metadata_url(u).map(|u| u.to_string());
+    assert_eq!(
+        url("https://management.local.azurestack.external").unwrap(),
+        "https://management.local.azurestack.external/metadata/endpoints?api-version=2022-09-01"
+    );
+    assert_eq!(
+        url("http://127.0.0.1:8080/prefix/").unwrap(),
+        "http://127.0.0.1:8080/prefix/metadata/endpoints?api-version=2022-09-01"
+    );
+    // The document's own URL is kept, query and all.
+    assert_eq!(
+        url("https://management.azure.com/metadata/endpoints?api-version=2019-05-01").unwrap(),
+        "https://management.azure.com/metadata/endpoints?api-version=2019-05-01"
+    );
+    assert_eq!(
+        url("https://arm.example/Metadata/Endpoints").unwrap(),
+        "https://arm.example/Metadata/Endpoints"
+    );
+    for bad in [
+        "not a url",
+        "http://arm.example",
+        "ftp://127.0.0.1/metadata/endpoints",
+        "https://user:pw@arm.example",
+        "https://arm.example/?api-version=1",
+        "https://arm.example/metadata/endpoints#x",
+    ] {
+        assert_eq!(
+            Cloud::metadata_url(bad).unwrap_err().kind,
+            ErrorKind::Validation,
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn picking_a_cloud_in_a_document() {
+    let clouds = vec![AZURE_CLOUD, AZURE_CHINA_CLOUD];
+    assert_eq!(Cloud::pick(clouds.clone(), None).unwrap(), AZURE_CLOUD);
+    assert_eq!(
+        Cloud::pick(clouds.clone(), Some("azurechinacloud")).unwrap(),
+        AZURE_CHINA_CLOUD
+    );
+    // An alias of a known cloud finds it under its az name.
+    assert_eq!(
+        Cloud::pick(clouds.clone(), Some("china")).unwrap(),
+        AZURE_CHINA_CLOUD
+    );
+    let err = Cloud::pick(clouds, Some("AzureUSGovernment")).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(
+        err.message.contains("AzureCloud, AzureChinaCloud"),
+        "{}",
+        err.message
+    );
+    assert!(Cloud::pick(vec![], None).is_err());
+}
+
+#[tokio::test]
+async fn the_environment_fetches_arm_cloud_metadata_url() {
+    use _azml::emulator::{Emulator, EmulatorConfig};
+    let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let url = emu.url();
+    let ca = emu.ca_file();
+    let resolve = |vars: Vec<(&'static str, String)>| {
+        let ca = ca.clone();
+        async move {
+            let lookup = move |k: &str| {
+                vars.iter()
+                    .find(|(name, _)| *name == k)
+                    .map(|(_, v)| v.clone())
+            };
+            Cloud::resolve_env_with(lookup, ca.as_deref()).await
+        }
+    };
+    let c = resolve(vec![("ARM_CLOUD_METADATA_URL", url.clone())])
+        .await
+        .unwrap();
+    assert_eq!(c.name, "AzmlEmulator");
+    assert_eq!(c.arm_endpoint, format!("{url}/"));
+    assert_eq!(c.arm_scope(), format!("{url}/.default"));
+    let list = format!("{url}/metadata/endpoints?api-version=2019-05-01");
+    let c = resolve(vec![
+        ("ARM_CLOUD_METADATA_URL", list.clone()),
+        ("AZURE_CLOUD", "azmlemulator".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(c.name, "AzmlEmulator");
+    let err = resolve(vec![
+        ("ARM_CLOUD_METADATA_URL", list),
+        ("AZURE_CLOUD", "AzureCloud".into()),
+    ])
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    // Not found, unreachable: typed, and naming the variable.
+    let err = resolve(vec![(
+        "ARM_CLOUD_METADATA_URL",
+        format!("{url}/nowhere/metadata/endpoints"),
+    )])
+    .await
+    .unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Http, Some(404)));
+    assert!(
+        err.message.starts_with("ARM_CLOUD_METADATA_URL"),
+        "{}",
+        err.message
+    );
+    let err = resolve(vec![(
+        "ARM_CLOUD_METADATA_URL",
+        "http://127.0.0.1:9".into(),
+    )])
+    .await
+    .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Transport);
+    // Without it nothing is fetched: the variables choose among the known clouds.
+    assert_eq!(
+        resolve(vec![("AZURE_CLOUD", "usgov".into())])
+            .await
+            .unwrap(),
+        AZURE_US_GOVERNMENT
+    );
+    assert_eq!(resolve(vec![]).await.unwrap(), AZURE_CLOUD);
+    emu.stop(std::time::Duration::from_secs(1)).await;
+}

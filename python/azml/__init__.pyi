@@ -9,6 +9,7 @@ from ._azml import AccessToken as AccessToken
 from ._azml import AzureCliCredential as AzureCliCredential
 from ._azml import CertificateCredential as CertificateCredential
 from ._azml import ClientSecretCredential as ClientSecretCredential
+from ._azml import Cloud as Cloud
 from ._azml import DefaultAzureCredential as DefaultAzureCredential
 from ._azml import DeviceCodeCredential as DeviceCodeCredential
 from ._azml import InteractiveBrowserCredential as InteractiveBrowserCredential
@@ -362,7 +363,7 @@ class Client:
         self,
         subscription_id: Optional[str] = None,
         credential: Optional[_Credential] = None,
-        cloud: Optional[str] = None,
+        cloud: Union[str, Cloud, None] = None,
         endpoint: Optional[str] = None,
         output: str = "v1",
         *,
@@ -379,6 +380,8 @@ class Client:
     def subscription_id(self) -> str: ...
     @property
     def endpoint(self) -> str: ...
+    @property
+    def cloud(self) -> Cloud: ...
     @property
     def output(self) -> str: ...
     @property
@@ -401,7 +404,7 @@ class AsyncClient:
         self,
         subscription_id: Optional[str] = None,
         credential: Optional[_Credential] = None,
-        cloud: Optional[str] = None,
+        cloud: Union[str, Cloud, None] = None,
         endpoint: Optional[str] = None,
         output: str = "v1",
         *,
@@ -418,6 +421,8 @@ class AsyncClient:
     def subscription_id(self) -> str: ...
     @property
     def endpoint(self) -> str: ...
+    @property
+    def cloud(self) -> Cloud: ...
     @property
     def output(self) -> str: ...
     @property

@@ -11,30 +11,13 @@ import asyncio
 import functools
 import inspect
 import os
-from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _azml
 from ._poller import AsyncPoller, Poller
 from .errors import ValidationError
 
 __all__ = ["AsyncClient", "Client"]
-
-# ARM endpoint and Entra ID authority of each cloud (the names of `az cloud list`).
-_CLOUDS = {
-    "AzureCloud": ("https://management.azure.com", "https://login.microsoftonline.com"),
-    "AzureChinaCloud": ("https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn"),
-    "AzureUSGovernment": (
-        "https://management.usgovcloudapi.net",
-        "https://login.microsoftonline.us",
-    ),
-}
-
-# Microsoft Graph of each cloud (for `workspaces.share` by user name).
-_GRAPH = {
-    "AzureCloud": "https://graph.microsoft.com",
-    "AzureChinaCloud": "https://microsoftgraph.chinacloudapi.cn",
-    "AzureUSGovernment": "https://graph.microsoft.us",
-}
 
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 
@@ -463,10 +446,24 @@ def _env_ca_file() -> Optional[str]:
     return os.environ.get("AZML_CA_FILE") or None
 
 
+def _resolve_cloud(cloud: Union[str, _azml.Cloud, None], ca_file: Optional[str]) -> _azml.Cloud:
+    """The cloud by name or as given; None: the environment's (`Cloud.from_env`), which
+    fetches the document `ARM_CLOUD_METADATA_URL` names, and sends nothing otherwise."""
+    if cloud is None:
+        return _azml.Cloud.from_env(ca_file=ca_file)
+    if isinstance(cloud, _azml.Cloud):
+        return cloud
+    if isinstance(cloud, str):
+        return _azml.Cloud.by_name(cloud)
+    raise ValidationError(
+        f"cloud must be a cloud name (str) or an azml.Cloud, not {type(cloud).__name__}"
+    )
+
+
 def _build_core(
     subscription_id: Optional[str],
     credential: Any,
-    cloud: Optional[str],
+    cloud: Union[str, _azml.Cloud, None],
     endpoint: Optional[str],
     output: str,
     ca_file: Optional[str],
@@ -474,21 +471,22 @@ def _build_core(
     polling: Optional[Mapping[str, Optional[float]]] = None,
     user_agent: Optional[str] = None,
     pacing: bool = True,
-) -> _azml.Core:
+) -> Tuple[_azml.Core, _azml.Cloud]:
     # Explicit, else AZURE_SUBSCRIPTION_ID, else the az CLI's default subscription.
     subscription_id = _azml.resolve_subscription(subscription_id)
-    cloud_name = cloud or "AzureCloud"
-    if cloud_name not in _CLOUDS:
-        raise ValidationError(
-            f"unknown cloud '{cloud_name}': use one of {', '.join(sorted(_CLOUDS))}"
-        )
-    cloud_endpoint, authority = _CLOUDS[cloud_name]
-    if endpoint is None:
-        # An explicit cloud wins over the environment's endpoint.
-        endpoint = (None if cloud else os.environ.get("AZML_ENDPOINT")) or cloud_endpoint
     ca_file = ca_file if ca_file is not None else _env_ca_file()
+    if endpoint is None and cloud is None:
+        endpoint = os.environ.get("AZML_ENDPOINT") or None
+    if cloud is None and endpoint is not None:
+        # An ARM endpoint given without a cloud (an emulator, mostly): the public cloud's
+        # audience and Graph, as always, whatever cloud the environment names for az.
+        resolved = _azml.Cloud.by_name("AzureCloud")
+    else:
+        resolved = _resolve_cloud(cloud, ca_file)
+    if endpoint is None:
+        endpoint = resolved.arm_endpoint.rstrip("/")
     if graph_endpoint is None:
-        graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, cloud_name)
+        graph_endpoint = os.environ.get("AZML_GRAPH_ENDPOINT") or _graph_for(endpoint, resolved)
     # credential=None: the default chain (environment, workload identity, managed identity
     # endpoints, Azure CLI), asked at the first call; it never probes IMDS.
     if not isinstance(pacing, bool):
@@ -501,20 +499,22 @@ def _build_core(
         for part in (user_agent, os.environ.get("AZURE_HTTP_USER_AGENT"))
         if part and part.strip()
     )
-    return _azml.Core(
-        subscription_id, endpoint, credential, output, ca_file, graph_endpoint, authority,
-        user_agent=suffix or None, pacing=pacing, **dict(polling or {}),
+    core = _azml.Core(
+        subscription_id, endpoint, credential, output, ca_file, graph_endpoint,
+        resolved.authority_host.rstrip("/"), user_agent=suffix or None, pacing=pacing,
+        scope=resolved.arm_scope, **dict(polling or {}),
     )  # fmt: skip
+    return core, resolved
 
 
-def _graph_for(endpoint: str, cloud: str) -> str:
+def _graph_for(endpoint: str, cloud: _azml.Cloud) -> str:
     """The Graph endpoint that goes with an ARM endpoint: a loopback endpoint is an emulator,
     which serves Graph itself (so a test never reaches the real Graph); else the cloud's."""
     host = endpoint.split("://", 1)[-1].split("/", 1)[0]
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     if hostname in _LOOPBACK:
         return endpoint.rstrip("/")
-    return _GRAPH[cloud]
+    return cloud.graph_endpoint.rstrip("/")
 
 
 def _token_str(token: Any) -> str:
@@ -531,7 +531,7 @@ class _ClientBase:
         self,
         subscription_id: Optional[str] = None,
         credential: Any = None,
-        cloud: Optional[str] = None,
+        cloud: Union[str, _azml.Cloud, None] = None,
         endpoint: Optional[str] = None,
         output: str = "v1",
         *,
@@ -551,7 +551,14 @@ class _ClientBase:
 
         `pacing` holds requests back while ARM's token bucket for them is empty (modelled
         client-side), so that a fan-out runs at ARM's rate instead of into 429s;
-        `user_agent` is appended to azml's own User-Agent."""
+        `user_agent` is appended to azml's own User-Agent.
+
+        `cloud`: a name (`"AzureChinaCloud"`, `"usgov"`, …) or an `azml.Cloud`; it gives the
+        ARM endpoint, the authority of the default credential chain, the ARM token audience
+        and Graph. None: `ARM_CLOUD_METADATA_URL` (fetched now), `AZURE_CLOUD`,
+        `AZURE_AUTHORITY_HOST`, else the public cloud. `endpoint` (default without `cloud`:
+        `AZML_ENDPOINT`) replaces the cloud's ARM endpoint; given without `cloud`, the
+        public cloud's audience and Graph go with it, as for an emulator."""
         polling = {
             "polling_interval": polling_interval, "polling_min_wait": polling_min_wait,
             "polling_max_wait": polling_max_wait, "operation_timeout": operation_timeout,
@@ -561,7 +568,7 @@ class _ClientBase:
                 isinstance(value, bool) or not isinstance(value, (int, float))
             ):
                 raise ValidationError(f"{key} must be a number of seconds, not {value!r}")
-        self._core = _build_core(
+        self._core, self._cloud = _build_core(
             subscription_id, credential, cloud, endpoint, output, ca_file, graph_endpoint,
             polling, user_agent, pacing,
         )  # fmt: skip
@@ -576,6 +583,11 @@ class _ClientBase:
     @property
     def endpoint(self) -> str:
         return self._core.endpoint
+
+    @property
+    def cloud(self) -> _azml.Cloud:
+        """The cloud the client was made for (its `endpoint` may replace the cloud's)."""
+        return self._cloud
 
     @property
     def output(self) -> str:

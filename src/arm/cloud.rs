@@ -2,13 +2,25 @@
 //! the same read from an ARM `/metadata/endpoints` document (Azure Stack, the emulator).
 
 use std::borrow::Cow;
+use std::path::Path;
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::arm::pipeline::parse_endpoint;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The api-version `az` asks `/metadata/endpoints` for (one cloud object, not the list).
+pub const METADATA_API_VERSION: &str = "2022-09-01";
+
+/// The variable az (and the Azure SDKs) read the URL of a cloud metadata document from.
+pub const METADATA_URL_VARIABLE: &str = "ARM_CLOUD_METADATA_URL";
+
+/// A metadata document is a few kilobytes; anything far larger is not one.
+const METADATA_MAX_BYTES: usize = 4 << 20;
 
 /// The endpoints of one cloud. URLs keep the trailing `/` their metadata documents use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cloud {
     pub name: Cow<'static, str>,
     /// e.g. `https://management.azure.com/`.
@@ -191,25 +203,206 @@ impl Cloud {
         let graph = text(doc.get("microsoftGraphResourceId"))
             .or_else(|| text(doc.get("graph")))
             .ok_or_else(|| missing("microsoftGraphResourceId"))?;
-        for (what, url) in [
-            ("resourceManager", &arm),
-            ("loginEndpoint", &login),
-            ("graph", &graph),
-        ] {
-            url::Url::parse(url).map_err(|e| {
-                Error::validation(format!(
-                    "the cloud metadata's {what} {url:?} is not a URL: {e}"
-                ))
-            })?;
-        }
-        Ok(Cloud {
+        let cloud = Cloud {
             name: Cow::Owned(name),
             arm_endpoint: Cow::Owned(with_slash(&arm)),
             authority_host: Cow::Owned(with_slash(&login)),
             arm_audience: Cow::Owned(with_slash(&audience)),
             graph_endpoint: Cow::Owned(with_slash(&graph)),
-        })
+        };
+        // A document is input like any other: plain http to a real host would send tokens
+        // in clear, so it gets the same checks as a cloud given by hand.
+        cloud
+            .validate()
+            .map_err(|e| Error::validation(format!("the cloud metadata: {}", e.message)))?;
+        Ok(cloud)
     }
+
+    /// A cloud given by hand (Azure Stack, a private emulator). `audience` defaults to the
+    /// ARM endpoint. Every endpoint must be https, or http to a loopback host.
+    pub fn custom(
+        name: &str,
+        arm_endpoint: &str,
+        authority_host: &str,
+        audience: Option<&str>,
+        graph_endpoint: &str,
+    ) -> Result<Cloud> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::validation("a cloud's name must not be empty"));
+        }
+        let audience = audience
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .unwrap_or(arm_endpoint);
+        let cloud = Cloud {
+            name: Cow::Owned(name.to_string()),
+            arm_endpoint: Cow::Owned(with_slash(arm_endpoint)),
+            authority_host: Cow::Owned(with_slash(authority_host)),
+            arm_audience: Cow::Owned(with_slash(audience)),
+            graph_endpoint: Cow::Owned(with_slash(graph_endpoint)),
+        };
+        cloud.validate()?;
+        Ok(cloud)
+    }
+
+    /// Checks the endpoints as the ARM pipeline checks its own (https, or plain http to a
+    /// loopback host; no credentials, query or fragment). The audience is a name, not an
+    /// address: it only has to be an absolute URI.
+    pub fn validate(&self) -> Result<()> {
+        parse_endpoint("arm_endpoint", self.arm_endpoint.trim())?;
+        parse_endpoint("authority_host", self.authority_host.trim())?;
+        parse_endpoint("graph_endpoint", self.graph_endpoint.trim())?;
+        url::Url::parse(self.arm_audience.trim()).map_err(|e| {
+            Error::validation(format!(
+                "audience {:?} is not an absolute URI: {e}",
+                self.arm_audience
+            ))
+        })?;
+        Ok(())
+    }
+
+    /// Where to read a cloud's metadata: `url` as given when it already names
+    /// `/metadata/endpoints` (a query, e.g. an api-version, is kept), else, as for an ARM
+    /// endpoint given alone, `{url}/metadata/endpoints?api-version=2022-09-01` (what `az`
+    /// asks).
+    pub fn metadata_url(url: &str) -> Result<url::Url> {
+        let url = url.trim();
+        let mut parsed = url::Url::parse(url).map_err(|e| {
+            Error::validation(format!(
+                "cloud metadata URL {url:?} is not a valid URL: {e}"
+            ))
+        })?;
+        if parsed.fragment().is_some() {
+            return Err(Error::validation(format!(
+                "cloud metadata URL {url:?} must not have a fragment"
+            )));
+        }
+        // The scheme, host and credential checks of an endpoint, on the URL without its query.
+        let mut base = parsed.clone();
+        base.set_query(None);
+        parse_endpoint("cloud metadata URL", base.as_str())?;
+        let names_document = parsed
+            .path()
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+            .ends_with("/metadata/endpoints");
+        if !names_document {
+            if parsed.query().is_some() {
+                return Err(Error::validation(format!(
+                    "cloud metadata URL {url:?} has a query but no /metadata/endpoints path; \
+                     give either an ARM endpoint or the document's full URL"
+                )));
+            }
+            let path = format!("{}/metadata/endpoints", parsed.path().trim_end_matches('/'));
+            parsed.set_path(&path);
+            parsed.set_query(Some(&format!("api-version={METADATA_API_VERSION}")));
+        }
+        Ok(parsed)
+    }
+
+    /// GETs a metadata document (see [`Cloud::metadata_url`]) and reads every cloud in it.
+    /// `ca_file`: an extra CA certificate to trust (an emulator's), as for ARM.
+    pub async fn fetch_metadata(url: &str, ca_file: Option<&Path>) -> Result<Vec<Cloud>> {
+        let url = Self::metadata_url(url)?;
+        let http = super::pipeline::build_http_client(
+            Duration::from_secs(10),
+            Duration::from_secs(30),
+            ca_file,
+        )?;
+        let shown = without_query(&url);
+        let mut resp = http
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| {
+                Error::transport(format!(
+                    "cannot read the cloud metadata at {shown}: {}",
+                    super::pipeline::describe(&e)
+                ))
+            })?;
+        let status = resp.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| {
+            Error::transport(format!(
+                "cannot read the cloud metadata at {shown}: {}",
+                super::pipeline::describe(&e)
+            ))
+        })? {
+            if body.len() + chunk.len() > METADATA_MAX_BYTES {
+                return Err(Error::validation(format!(
+                    "the cloud metadata at {shown} is larger than {METADATA_MAX_BYTES} bytes"
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            return Err(Error::new(
+                ErrorKind::Http,
+                format!("the cloud metadata at {shown} answered {status}"),
+            )
+            .with_status(status.as_u16()));
+        }
+        let text = String::from_utf8(body).map_err(|_| {
+            Error::validation(format!("the cloud metadata at {shown} is not UTF-8 text"))
+        })?;
+        Self::all_from_metadata(&text)
+    }
+
+    /// The cloud called `name` (any case, or an alias [`Cloud::by_name`] knows) among
+    /// `clouds`, else the first; an error if `name` is given and none is called so.
+    pub fn pick(clouds: Vec<Cloud>, name: Option<&str>) -> Result<Cloud> {
+        let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+            return clouds
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::validation("the cloud metadata document lists no cloud"));
+        };
+        let canonical = Self::by_name(name).ok().map(|c| c.name);
+        let names: Vec<String> = clouds.iter().map(|c| c.name.to_string()).collect();
+        clouds
+            .into_iter()
+            .find(|c| {
+                c.name.eq_ignore_ascii_case(name)
+                    || canonical
+                        .as_deref()
+                        .is_some_and(|k| c.name.eq_ignore_ascii_case(k))
+            })
+            .ok_or_else(|| {
+                Error::validation(format!(
+                    "no cloud {name:?} in the cloud metadata; it lists: {}",
+                    names.join(", ")
+                ))
+            })
+    }
+
+    /// The cloud the environment chooses, as az does: when `ARM_CLOUD_METADATA_URL` is set,
+    /// the document it names is fetched and the cloud `AZURE_CLOUD` names picked from it
+    /// (else its first); otherwise [`Cloud::from_env_with`], which sends nothing.
+    pub async fn resolve_env_with(
+        lookup: impl Fn(&str) -> Option<String>,
+        ca_file: Option<&Path>,
+    ) -> Result<Cloud> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        match get(METADATA_URL_VARIABLE) {
+            Some(url) => {
+                let clouds = Self::fetch_metadata(&url, ca_file).await.map_err(|mut e| {
+                    e.message = format!("{METADATA_URL_VARIABLE}: {}", e.message);
+                    e
+                })?;
+                Self::pick(clouds, get("AZURE_CLOUD").as_deref())
+            }
+            None => Self::from_env_with(lookup),
+        }
+    }
+}
+
+/// A URL for messages: its query (an api-version, perhaps a SAS someone pasted) left out.
+fn without_query(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.to_string()
 }
 
 impl Default for Cloud {

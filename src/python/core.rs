@@ -320,7 +320,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None, user_agent = None, pacing = true))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None, user_agent = None, pacing = true, scope = None))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -338,6 +338,7 @@ impl Core {
         operation_timeout: Option<f64>,
         user_agent: Option<String>,
         pacing: bool,
+        scope: Option<String>,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -396,6 +397,18 @@ impl Core {
         graph.python_version = python_version.clone();
         graph.user_agent_suffix = user_agent.clone();
         let mut config = ArmConfig::new(endpoint);
+        // The cloud's ARM audience: a sovereign or custom cloud's tokens are not the public
+        // cloud's.
+        if let Some(scope) = scope {
+            let scope = scope.trim();
+            if scope.is_empty() || scope.chars().any(char::is_whitespace) {
+                return Err(errors::validation(
+                    py,
+                    "scope must be one non-empty token scope (e.g. https://management.azure.com/.default)",
+                ));
+            }
+            config.scope = scope.to_string();
+        }
         config.ca_file = ca_file;
         let set = |name: &str, value: Option<f64>, slot: &mut std::time::Duration| match value {
             None => Ok(()),

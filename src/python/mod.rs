@@ -1,10 +1,12 @@
 //! The PyO3 bindings: the extension module `azml._azml`. The public Python surface is
 //! `python/azml`; this module is its engine and stays small: `Core` runs commands,
-//! `ClientSecretCredential` gets tokens, `Emulator` embeds the emulator.
+//! `ClientSecretCredential` gets tokens, `Cloud` says where a cloud lives, `Emulator` embeds
+//! the emulator.
 
 mod azcli;
 mod blocking;
 mod bridge;
+mod cloud;
 mod core;
 mod credential;
 mod credentials;
@@ -71,6 +73,7 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     logbridge::install(m.py())?;
     m.add_class::<core::Core>()?;
+    m.add_class::<cloud::Cloud>()?;
     m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;
     m.add_class::<credential::AccessToken>()?;

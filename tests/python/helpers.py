@@ -28,7 +28,7 @@ def child_env(**extra: str) -> dict:
     env = dict(os.environ)
     # Nothing from the developer's environment may send a child to a real cloud.
     for name in list(env):
-        if name.startswith(("AZURE_", "AZML_", "IDENTITY_", "MSI_")):
+        if name.startswith(("AZURE_", "AZML_", "IDENTITY_", "MSI_", "ARM_CLOUD_METADATA_URL")):
             del env[name]
     env.update(extra)
     return env
