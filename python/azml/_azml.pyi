@@ -173,6 +173,7 @@ class Core:
         user_agent: Optional[str] = None,
         pacing: bool = True,
         scope: Optional[str] = None,
+        authority_wins: bool = False,
     ) -> None: ...
     @property
     def subscription_id(self) -> str: ...

@@ -502,7 +502,7 @@ def _build_core(
     core = _azml.Core(
         subscription_id, endpoint, credential, output, ca_file, graph_endpoint,
         resolved.authority_host.rstrip("/"), user_agent=suffix or None, pacing=pacing,
-        scope=resolved.arm_scope, **dict(polling or {}),
+        scope=resolved.arm_scope, authority_wins=cloud is not None, **dict(polling or {}),
     )  # fmt: skip
     return core, resolved
 

@@ -37,6 +37,9 @@ enum CredentialSource {
         ca_file: Option<PathBuf>,
         /// The cloud's Entra ID authority, used when `AZURE_AUTHORITY_HOST` is not set.
         authority: Option<String>,
+        /// The cloud was chosen explicitly (`cloud=`): its authority wins over
+        /// `AZURE_AUTHORITY_HOST`, as an explicit `authority=` does in azure-identity.
+        authority_wins: bool,
     },
 }
 
@@ -46,19 +49,25 @@ impl CredentialSource {
             CredentialSource::Secret(s) => s.credential(),
             CredentialSource::Native(n) => n.credential(),
             CredentialSource::Python(c) => Ok(c.clone()),
-            CredentialSource::Default { ca_file, authority } => {
-                let authority = authority.clone();
+            CredentialSource::Default {
+                ca_file,
+                authority,
+                authority_wins,
+            } => {
+                let (authority, wins) = (authority.clone(), *authority_wins);
                 let options = crate::auth::ChainOptions {
                     ca_file: ca_file.clone(),
                     ..Default::default()
                 };
                 let chain = crate::auth::DefaultChain::from_env_with(
                     move |k| {
-                        std::env::var(k).ok().or_else(|| {
-                            (k == "AZURE_AUTHORITY_HOST")
-                                .then(|| authority.clone())
-                                .flatten()
-                        })
+                        let ours = (k == "AZURE_AUTHORITY_HOST")
+                            .then(|| authority.clone())
+                            .flatten();
+                        match ours {
+                            Some(a) if wins => Some(a),
+                            ours => std::env::var(k).ok().or(ours),
+                        }
                     },
                     options,
                 );
@@ -320,7 +329,7 @@ impl Core {
 #[pymethods]
 impl Core {
     #[new]
-    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None, user_agent = None, pacing = true, scope = None))]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None, user_agent = None, pacing = true, scope = None, authority_wins = false))]
     // One parameter per keyword argument of the Python constructor.
     #[allow(clippy::too_many_arguments)]
     fn py_new(
@@ -339,6 +348,7 @@ impl Core {
         user_agent: Option<String>,
         pacing: bool,
         scope: Option<String>,
+        authority_wins: bool,
     ) -> PyResult<Self> {
         let format: Format = output
             .parse()
@@ -360,6 +370,7 @@ impl Core {
             CredentialSource::Default {
                 ca_file: ca_file.clone(),
                 authority,
+                authority_wins,
             }
         };
         let graph_endpoint = graph_endpoint.unwrap_or_else(|| DEFAULT_GRAPH.to_string());

@@ -241,6 +241,24 @@ def test_a_client_for_the_emulators_cloud_works_with_the_default_chain(emu, clea
     client.groups.delete(name)
 
 
+def test_an_explicit_cloud_authority_wins_over_the_environments(emu, clean_env):
+    # As azure-identity's explicit `authority=` does: the environment names an authority
+    # nothing answers at; the chosen cloud's is the one the default chain signs in at.
+    for name, value in emu.env().items():
+        if name.startswith("AZURE_"):
+            clean_env.setenv(name, value)
+    clean_env.setenv("AZURE_AUTHORITY_HOST", "https://127.0.0.1:9/")
+    if emu.ca_file:
+        clean_env.setenv("AZML_CA_FILE", emu.ca_file)
+    cloud = azml.Cloud.from_metadata_url(emu.url, ca_file=emu.ca_file)
+    client = azml.Client(subscription_id=emu.subscription_id, cloud=cloud)
+    assert client.groups.exists(unique("rg")) is False
+    # Without a cloud, the environment's authority is the one used, and it does not answer.
+    plain = azml.Client(subscription_id=emu.subscription_id, endpoint=emu.url)
+    with pytest.raises(azml.ClientAuthenticationError):
+        plain.groups.exists(unique("rg"))
+
+
 def test_the_clouds_audience_is_the_one_tokens_are_asked_for(emu, clean_env):
     own = Recording(emu.credential)
     client = azml.Client(emu.subscription_id, own, cloud=emulator_cloud(emu))
