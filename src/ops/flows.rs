@@ -24,6 +24,18 @@ fn subscription(sub: &str) -> Result<()> {
     Ok(())
 }
 
+/// `path` (a resource path, its query aside) lies in subscription `sub`, and cannot climb
+/// out of it: a continuation token decoded from outside is only followed that far.
+pub(crate) fn within_subscription(path: &str, sub: &str) -> bool {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let lower = path.to_ascii_lowercase();
+    let prefix = format!("/subscriptions/{}/", sub.to_ascii_lowercase());
+    lower.starts_with(&prefix)
+        && !lower.contains("%2e")
+        && !lower.contains("%2f")
+        && !path.split('/').any(|seg| seg == "." || seg == "..")
+}
+
 fn not_found(e: &Error) -> bool {
     e.kind == ErrorKind::NotFound
 }
@@ -662,6 +674,21 @@ pub async fn workspace_create_begin<A: ArmApi>(
 }
 
 impl WorkspaceCreateRest {
+    /// Every path this creation would write, read or delete lies in `sub`.
+    pub(crate) fn within(&self, sub: &str) -> bool {
+        let mut paths: Vec<&str> = self.created.iter().map(|c| c.path.as_str()).collect();
+        if let Some(w) = &self.workspace {
+            paths.push(&w.resource);
+        }
+        if let Some(plan) = &self.plan {
+            paths.extend([plan.group_path.as_str(), plan.workspace_path.as_str()]);
+        }
+        if let Some(pe) = &self.private_endpoint {
+            paths.extend([pe.path.as_str(), pe.workspace_path.as_str()]);
+        }
+        paths.iter().all(|p| within_subscription(p, sub))
+    }
+
     fn kept_group(&self) -> String {
         if self.group_created {
             format!(
@@ -908,6 +935,17 @@ pub struct WorkspaceDeleteRest {
     /// Do not wait for the dependents' deletions.
     #[serde(default)]
     no_wait: bool,
+}
+
+impl WorkspaceDeleteRest {
+    /// Every path this deletion would touch lies in `sub`.
+    pub(crate) fn within(&self, sub: &str) -> bool {
+        within_subscription(&self.workspace.resource, sub)
+            && self
+                .dependents
+                .iter()
+                .all(|c| within_subscription(&c.path, sub))
+    }
 }
 
 /// The workspace DELETE, accepted by ARM; with `all_resources`, its links read before.

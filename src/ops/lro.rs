@@ -55,6 +55,22 @@ pub enum Continuation {
     },
 }
 
+impl Continuation {
+    /// Every resource it names lies in subscription `sub`.
+    pub fn within(&self, sub: &str) -> bool {
+        match self {
+            Continuation::GroupDelete { operation }
+            | Continuation::WorkspaceUpdate { operation }
+            | Continuation::WorkspaceSyncKeys { operation }
+            | Continuation::WorkspaceDiagnose { operation } => {
+                flows::within_subscription(&operation.resource, sub)
+            }
+            Continuation::WorkspaceCreate(rest) => rest.within(sub),
+            Continuation::WorkspaceDelete(rest) => rest.within(sub),
+        }
+    }
+}
+
 /// Runs the command up to ARM's acceptance of its long-running step.
 pub async fn begin<A: ArmApi>(arm: &A, sub: &str, request: LongRequest) -> Result<Continuation> {
     Ok(match request {
@@ -172,6 +188,13 @@ impl ContinuationToken {
                 t.subscription
             )));
         }
+        // Tokens are not signed: a tampered one must not steer a write or a delete (the
+        // plan of a creation, the dependents of a deletion) outside the subscription.
+        if !t.state.within(subscription) {
+            return Err(not_a_token(format!(
+                "it names resources outside subscription '{subscription}'"
+            )));
+        }
         Ok(t)
     }
 }
@@ -223,6 +246,28 @@ mod tests {
         // The port may be spelled out; the subscription's case does not matter.
         ContinuationToken::decode(&s, "https://MANAGEMENT.azure.com:443", &SUB.to_uppercase())
             .unwrap();
+    }
+
+    #[test]
+    fn a_token_naming_resources_outside_its_subscription_is_refused() {
+        let other = "00000000-0000-0000-0000-00000000000b";
+        for resource in [
+            format!("/subscriptions/{other}/resourcegroups/rg?api-version=2025-04-01"),
+            format!("/subscriptions/{SUB}/../{other}/resourcegroups/rg"),
+            format!("/subscriptions/{SUB}/%2e%2e/{other}/resourcegroups/rg"),
+            format!("/subscriptions/{SUB}%2f..%2f{other}/resourcegroups/rg"),
+            "/providers/Microsoft.Authorization/roleAssignments".to_string(),
+        ] {
+            let mut t = token();
+            let Continuation::GroupDelete { operation } = &mut t.state else {
+                unreachable!()
+            };
+            operation.resource = resource.clone();
+            let e = ContinuationToken::decode(&t.encode(), "https://management.azure.com", SUB)
+                .unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Validation, "{resource}");
+            assert!(e.message.contains("outside subscription"), "{}", e.message);
+        }
     }
 
     #[test]

@@ -223,6 +223,25 @@ def test_a_token_for_another_endpoint_or_subscription_is_refused_before_any_requ
         client.resume(None)  # type: ignore[arg-type]
 
 
+def test_a_tampered_token_cannot_steer_writes_outside_its_subscription(client, emu):
+    group, name = unique("rg"), unique("ws")
+    client.groups.create(group, location="eastus")
+    poller = client.workspaces.begin_create(name, resource_group=group)
+    token = poller.continuation_token()
+    assert poller.result()["name"] == name
+    payload = _decode(token)
+    assert payload["state"]["created"], payload
+    elsewhere = "/subscriptions/00000000-0000-0000-0000-0000000000ff/resourceGroups/victim"
+    for path in (elsewhere, f"/subscriptions/{emu.subscription_id}/../{elsewhere[15:]}"):
+        tampered = json.loads(json.dumps(payload))
+        tampered["state"]["created"][0]["path"] = path
+        before = len(_journal(emu.url))
+        with pytest.raises(azml.ValidationError, match="outside subscription"):
+            client.resume(_encode(tampered))
+        assert len(_journal(emu.url)) == before
+    client.groups.delete(group, no_wait=True)
+
+
 def test_a_tampered_polling_url_on_another_host_is_never_contacted(client, emu):
     group = unique("rg")
     client.groups.create(group, location="eastus")
