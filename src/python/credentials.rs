@@ -836,6 +836,7 @@ impl DefaultAzureCredential {
             az_program: _az_program,
             ca_file,
             exclude_cli: exclude_cli_credential,
+            ..Default::default()
         };
         let links = auth::DefaultChain::from_env_with(|k| std::env::var(k).ok(), options.clone())
             .link_names();
