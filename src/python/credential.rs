@@ -147,6 +147,11 @@ pub trait CredentialClass {
     fn tenant(&self) -> Option<&str>;
     /// The repr's arguments; never a secret.
     fn repr_args(&self) -> String;
+    /// For a class without a tenant of its own that can still ask for a token in a given one
+    /// (the Azure CLI's `--tenant`): the credential for `tenant_id`. None: the usual one.
+    fn for_tenant(&self, _tenant_id: &str) -> Option<crate::Result<Arc<dyn TokenCredential>>> {
+        None
+    }
 }
 
 /// The keyword arguments of azure-core's `get_token` / `get_token_info` options that change
@@ -227,9 +232,17 @@ pub fn request_token<C: CredentialClass>(
     check_tenant(C::NAME, class.tenant(), request.tenant_id.as_deref())
         .map_err(|e| errors::to_pyerr(py, &e))?;
     let fresh = request.claims.is_some_and(|c| !c.trim().is_empty());
-    let cred = class
-        .source()
-        .credential()
+    let requested = request
+        .tenant_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let switched = match (class.tenant(), requested) {
+        (None, Some(t)) if !multitenant_disabled() => class.for_tenant(t),
+        _ => None,
+    };
+    let cred = switched
+        .unwrap_or_else(|| class.source().credential())
         .map_err(|e| errors::to_pyerr(py, &e))?;
     blocking::run(py, async move {
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();

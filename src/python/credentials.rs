@@ -3,6 +3,7 @@
 //! default chain. Each one is a [`NativeCredential`]: `Core` uses it directly (no trip
 //! through Python), and its `get_token(*scopes)` serves the Azure SDKs too.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -672,7 +673,17 @@ impl CredentialClass for ManagedIdentityCredential {
 pub struct AzureCliCredential {
     inner: Arc<NativeCredential>,
     tenant_id: Option<String>,
+    make: CliMaker,
+    /// Credentials for the tenants `get_token(tenant_id=...)` asked for, each with the
+    /// process that built it (a forked child builds its own).
+    other_tenants: Mutex<HashMap<String, PerProcess>>,
 }
+
+/// A credential and the process that built it.
+type PerProcess = (u32, Arc<dyn TokenCredential>);
+
+/// Builds the cached `az` credential for a tenant (None: the CLI's current one).
+type CliMaker = Arc<dyn Fn(Option<&str>) -> crate::Result<Arc<dyn TokenCredential>> + Send + Sync>;
 
 credential_class!(AzureCliCredential {
     #[new]
@@ -687,29 +698,47 @@ credential_class!(AzureCliCredential {
         let tenant_id = tenant_id
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty());
-        let t = tenant_id.clone();
-        let inner = NativeCredential::new(
-            py,
-            Box::new(move || {
-                let mut cli = match &_az_program {
-                    Some(p) => auth::AzureCliCredential::with_program(p),
-                    None => auth::AzureCliCredential::new(),
-                };
-                if let Some(t) = &t {
-                    cli = cli.tenant(t)?;
-                }
-                if let Some(limit) = limit {
-                    cli = cli.timeout(limit);
-                }
-                Ok(auth::azure_cli(cli))
-            }),
-        )?;
-        Ok(AzureCliCredential { inner, tenant_id })
+        let make: CliMaker = Arc::new(move |tenant: Option<&str>| {
+            let mut cli = match &_az_program {
+                Some(p) => auth::AzureCliCredential::with_program(p),
+                None => auth::AzureCliCredential::new(),
+            };
+            if let Some(t) = tenant {
+                cli = cli.tenant(t)?;
+            }
+            if let Some(limit) = limit {
+                cli = cli.timeout(limit);
+            }
+            Ok(auth::azure_cli(cli))
+        });
+        let (m, t) = (make.clone(), tenant_id.clone());
+        let inner = NativeCredential::new(py, Box::new(move || m(t.as_deref())))?;
+        Ok(AzureCliCredential {
+            inner,
+            tenant_id,
+            make,
+            other_tenants: Mutex::new(HashMap::new()),
+        })
     }
 });
 
 impl CredentialClass for AzureCliCredential {
     const NAME: &'static str = "AzureCliCredential";
+
+    /// Without a tenant of its own, like azure-identity's: `az ... --tenant` for the tenant
+    /// asked for.
+    fn for_tenant(&self, tenant_id: &str) -> Option<crate::Result<Arc<dyn TokenCredential>>> {
+        let pid = std::process::id();
+        let mut others = self.other_tenants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((owner, cred)) = others.get(tenant_id) {
+            if *owner == pid {
+                return Some(Ok(cred.clone()));
+            }
+        }
+        Some((self.make)(Some(tenant_id)).inspect(|cred| {
+            others.insert(tenant_id.to_string(), (pid, cred.clone()));
+        }))
+    }
 
     fn source(&self) -> &dyn TokenSource {
         &*self.inner

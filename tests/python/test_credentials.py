@@ -659,3 +659,26 @@ def test_get_token_info(emu) -> None:
     assert info.token not in repr(info) and "AccessTokenInfo(token='***'" in repr(info)
     with pytest.raises(TypeError):
         emu.credential.get_token_info(ARM_SCOPE, options="claims")
+
+
+def test_the_cli_without_a_tenant_asks_az_for_the_one_requested(tmp_path) -> None:
+    az = _fake_az(tmp_path, "cli-token")
+    calls = tmp_path / "calls"
+
+    def runs() -> List[str]:
+        return calls.read_text().splitlines() if calls.exists() else []
+
+    cred = azml.AzureCliCredential(_az_program=str(az))
+    cred.get_token(ARM_SCOPE)
+    cred.get_token(ARM_SCOPE, tenant_id="other-tenant")
+    cred.get_token(ARM_SCOPE, tenant_id="other-tenant")
+    assert len(runs()) == 2, "one az run per tenant, then cached"
+    assert "--tenant" not in runs()[0]
+    assert "--tenant other-tenant" in runs()[1]
+    with pytest.raises(azml.ValidationError):
+        cred.get_token(ARM_SCOPE, tenant_id="not a tenant!")
+    # With a tenant of its own, another one is refused before az runs.
+    own = azml.AzureCliCredential(tenant_id="own-tenant", _az_program=str(az))
+    with pytest.raises(azml.ClientAuthenticationError, match=r"own-tenant.*other-tenant"):
+        own.get_token(ARM_SCOPE, tenant_id="other-tenant")
+    assert len(runs()) == 2
