@@ -519,3 +519,55 @@ async fn workload_identity_client_and_tenant_options_win_over_the_environment() 
     chain.get_token(&[SCOPE], None).await.unwrap();
     assert_eq!(chain.chosen(), Some(WORKLOAD_IDENTITY));
 }
+
+#[tokio::test]
+async fn a_claims_challenge_gets_a_new_token_and_the_claims_reach_the_authority() {
+    use _azml::auth::cache::ClaimsChallenge;
+    use _azml::auth::Cached;
+    let authority = token_authority().await;
+    let dir = TempDir::new();
+    let token_file = dir.join("federated-token");
+    std::fs::write(&token_file, "federated.jwt.token").unwrap();
+    let claims = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
+    // The secret (environment link), then the federated token (workload identity link).
+    for exclude_environment in [false, true] {
+        let before = authority.count();
+        let chain = Cached::new(DefaultChain::from_env_with(
+            env_of(&[
+                ("AZURE_TENANT_ID", "tenant-1"),
+                ("AZURE_CLIENT_ID", "app-id"),
+                ("AZURE_CLIENT_SECRET", SECRET),
+                ("AZURE_AUTHORITY_HOST", authority.base.as_str()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    &token_file.display().to_string(),
+                ),
+            ]),
+            ChainOptions {
+                exclude_environment,
+                exclude_cli: true,
+                ..Default::default()
+            },
+        ));
+        chain.get_token(&[SCOPE], None).await.unwrap();
+        chain.get_token(&[SCOPE], None).await.unwrap();
+        assert_eq!(authority.count() - before, 1, "cached");
+        let options = ClaimsChallenge::options(claims);
+        chain.get_token(&[SCOPE], Some(options)).await.unwrap();
+        assert_eq!(
+            authority.count() - before,
+            2,
+            "the challenge skipped the cache"
+        );
+        let requests = authority.requests();
+        let (first, last) = (&requests[before], &requests[before + 1]);
+        assert!(!form_of(&first.body).contains_key("claims"));
+        let form = form_of(&last.body);
+        assert_eq!(form["claims"], claims);
+        assert_eq!(
+            form.contains_key("client_assertion"),
+            exclude_environment,
+            "{form:?}"
+        );
+    }
+}

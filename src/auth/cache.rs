@@ -14,23 +14,30 @@ pub const REFRESH_WINDOW: Duration = Duration::minutes(5);
 /// The clock the cache reads; replaceable so tests can move time.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
-/// In a token request's context: skip the cached token and ask the credential for a new one
-/// (which then replaces it). What a claims challenge needs: the service refused the token we
-/// hold, so handing it out again, or falling back to it when the refresh fails, is useless.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FreshToken;
+/// In a token request's context: a claims challenge, the claims (JSON, as azure-core hands
+/// them over) a service asked for when it refused the token it was given. The cache then asks
+/// the credential for a new token (which replaces the cached one) instead of handing out the
+/// refused one again, or falling back to it when the request fails; the client-credential
+/// grants send the claims to the authority (`claims=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimsChallenge(pub String);
 
-impl FreshToken {
-    /// Request options that carry the marker.
-    pub fn options() -> TokenRequestOptions<'static> {
+impl ClaimsChallenge {
+    /// Request options that carry `claims`.
+    pub fn options(claims: impl Into<String>) -> TokenRequestOptions<'static> {
         let mut options = TokenRequestOptions::default();
-        options.method_options.context.insert(FreshToken);
+        options
+            .method_options
+            .context
+            .insert(ClaimsChallenge(claims.into()));
         options
     }
 
-    /// Whether `options` carry the marker.
-    pub fn wanted(options: Option<&TokenRequestOptions<'_>>) -> bool {
-        options.is_some_and(|o| o.method_options.context.value::<FreshToken>().is_some())
+    /// The claims `options` carry, if any.
+    pub fn of<'a>(options: Option<&'a TokenRequestOptions<'_>>) -> Option<&'a str> {
+        options
+            .and_then(|o| o.method_options.context.value::<ClaimsChallenge>())
+            .map(|c| c.0.as_str())
     }
 }
 
@@ -129,7 +136,7 @@ impl<C: TokenCredential> TokenCredential for Cached<C> {
         options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
         let slot = self.slot(scopes);
-        let fresh_wanted = FreshToken::wanted(options.as_ref());
+        let fresh_wanted = ClaimsChallenge::of(options.as_ref()).is_some();
         if !fresh_wanted {
             if let Some(token) = slot.fresh((self.clock)()) {
                 return Ok(token);
@@ -254,7 +261,7 @@ mod tests {
         let (c, _) = setup(Duration::hours(1), false);
         let t0 = c.get_token(&["s"], None).await.unwrap();
         let t1 = c
-            .get_token(&["s"], Some(FreshToken::options()))
+            .get_token(&["s"], Some(ClaimsChallenge::options("{}")))
             .await
             .unwrap();
         assert_eq!(
@@ -275,7 +282,7 @@ mod tests {
         let (c, _) = setup(Duration::hours(1), true);
         c.get_token(&["s"], None).await.unwrap();
         assert!(c
-            .get_token(&["s"], Some(FreshToken::options()))
+            .get_token(&["s"], Some(ClaimsChallenge::options("{}")))
             .await
             .is_err());
         assert_eq!(

@@ -139,7 +139,7 @@ impl<C: TokenCredential> TokenCredential for PersistentCache<C> {
         let key = self.key(scopes);
         let _guard = self.lock.lock().await;
         let now = OffsetDateTime::now_utc();
-        let file_token = if super::cache::FreshToken::wanted(options.as_ref()) {
+        let file_token = if super::cache::ClaimsChallenge::of(options.as_ref()).is_some() {
             None
         } else {
             read_doc(&self.path).tokens.get(&key).cloned()

@@ -14,7 +14,7 @@ use pyo3::types::{PyDict, PyTuple};
 use time::OffsetDateTime;
 
 use super::{blocking, errors, gate};
-use crate::auth::cache::FreshToken;
+use crate::auth::cache::ClaimsChallenge;
 
 /// What a `ClientSecretCredential` is made of. Keeps the secret so a forked child can build
 /// its own credential (the parent's is bound to the parent's runtime).
@@ -218,8 +218,7 @@ fn check_tenant(name: &str, own: Option<&str>, requested: Option<&str>) -> crate
 
 /// The token for `scopes` from `class`'s credential; blocks with the GIL released,
 /// interruptible by Ctrl-C. Non-empty `claims` (a claims challenge: the service refused the
-/// token it was given) skip the cache for a new token; the claims themselves are not sent to
-/// the authority.
+/// token it was given) skip the cache for a new token (see [`ClaimsChallenge`]).
 pub fn request_token<C: CredentialClass>(
     py: Python<'_>,
     class: &C,
@@ -231,7 +230,7 @@ pub fn request_token<C: CredentialClass>(
     }
     check_tenant(C::NAME, class.tenant(), request.tenant_id.as_deref())
         .map_err(|e| errors::to_pyerr(py, &e))?;
-    let fresh = request.claims.is_some_and(|c| !c.trim().is_empty());
+    let claims = request.claims.filter(|c| !c.trim().is_empty());
     let requested = request
         .tenant_id
         .as_deref()
@@ -246,7 +245,7 @@ pub fn request_token<C: CredentialClass>(
         .map_err(|e| errors::to_pyerr(py, &e))?;
     blocking::run(py, async move {
         let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-        let options = fresh.then(FreshToken::options);
+        let options = claims.map(ClaimsChallenge::options);
         cred.get_token(&scopes, options)
             .await
             .map_err(crate::auth::map_credential_error)
