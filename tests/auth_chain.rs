@@ -247,3 +247,327 @@ async fn explicit_links_are_tried_in_order() {
     );
     assert_eq!(chain.attempts(), [("first", 1), ("second", 1)]);
 }
+
+/// Every link configured: a client secret and a federated token file (both at `authority`),
+/// and an App Service managed identity endpoint at `mi`.
+fn everything_configured(
+    dir: &TempDir,
+    authority: &str,
+    mi_endpoint: &str,
+) -> Vec<(&'static str, String)> {
+    let token_file = dir.join("federated-token");
+    std::fs::write(&token_file, "federated.jwt.token").unwrap();
+    vec![
+        ("AZURE_TENANT_ID", "env-tenant".to_string()),
+        ("AZURE_CLIENT_ID", "env-app".to_string()),
+        ("AZURE_CLIENT_SECRET", SECRET.to_string()),
+        ("AZURE_AUTHORITY_HOST", authority.to_string()),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+        ("IDENTITY_ENDPOINT", mi_endpoint.to_string()),
+        ("IDENTITY_HEADER", "hdr-secret".to_string()),
+    ]
+}
+
+fn lookup_of(vars: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+    move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+}
+
+async fn token_authority() -> Mock {
+    mock(|_| {
+        reply(
+            200,
+            &[],
+            Some(
+                json!({"access_token": "entra-token", "expires_in": 3600, "token_type": "Bearer"}),
+            ),
+        )
+    })
+    .await
+}
+
+async fn mi_endpoint() -> (Mock, String) {
+    let server = mock(|_| {
+        reply(
+            200,
+            &[],
+            Some(json!({"access_token": "mi-token", "expires_on": "4000000000"})),
+        )
+    })
+    .await;
+    let endpoint = format!("{}/msi/token", server.base);
+    (server, endpoint)
+}
+
+#[tokio::test]
+async fn each_exclusion_removes_its_link_even_when_configured() {
+    let authority = token_authority().await;
+    let (mi, endpoint) = mi_endpoint().await;
+    let dir = TempDir::new();
+    let vars = everything_configured(&dir, &authority.base, &endpoint);
+    let az = working_az(&dir);
+    let all = [ENVIRONMENT, WORKLOAD_IDENTITY, MANAGED_IDENTITY, AZURE_CLI];
+    // (options, the link that must then answer, the token it gives)
+    type Case = (fn(&mut ChainOptions), &'static str, &'static str);
+    let cases: [Case; 4] = [
+        (|_| {}, ENVIRONMENT, "entra-token"),
+        (
+            |o| o.exclude_environment = true,
+            WORKLOAD_IDENTITY,
+            "entra-token",
+        ),
+        (
+            |o| {
+                o.exclude_environment = true;
+                o.exclude_workload_identity = true;
+            },
+            MANAGED_IDENTITY,
+            "mi-token",
+        ),
+        (
+            |o| {
+                o.exclude_environment = true;
+                o.exclude_workload_identity = true;
+                o.exclude_managed_identity = true;
+            },
+            AZURE_CLI,
+            "cli-token",
+        ),
+    ];
+    for (set, expected, token) in cases {
+        let mut options = ChainOptions {
+            az_program: Some(az.clone()),
+            ..Default::default()
+        };
+        set(&mut options);
+        let (before_authority, before_mi) = (authority.count(), mi.count());
+        let chain = DefaultChain::from_env_with(lookup_of(vars.clone()), options.clone());
+        let kept: Vec<&str> = all
+            .iter()
+            .copied()
+            .filter(|n| !options.excluded().contains(n))
+            .collect();
+        assert_eq!(chain.link_names(), kept);
+        let t = chain.get_token(&[SCOPE], None).await.unwrap();
+        assert_eq!(t.token.secret(), token, "{expected}");
+        assert_eq!(chain.chosen(), Some(expected));
+        // The excluded links sent nothing.
+        let asked_authority = authority.count() - before_authority;
+        let asked_mi = mi.count() - before_mi;
+        match expected {
+            ENVIRONMENT | WORKLOAD_IDENTITY => assert_eq!((asked_authority, asked_mi), (1, 0)),
+            MANAGED_IDENTITY => assert_eq!((asked_authority, asked_mi), (0, 1)),
+            _ => assert_eq!((asked_authority, asked_mi), (0, 0)),
+        }
+    }
+    // The workload identity link answered with the federated token, not the secret.
+    let wi = &authority.requests()[1];
+    let form = form_of(&wi.body);
+    assert_eq!(form["client_assertion"], "federated.jwt.token");
+    assert!(!form.contains_key("client_secret"));
+}
+
+#[tokio::test]
+async fn the_error_omits_excluded_links_and_names_them_once() {
+    let dir = TempDir::new();
+    let options = ChainOptions {
+        az_program: Some(failing_az(&dir)),
+        exclude_environment: true,
+        exclude_managed_identity: true,
+        ..Default::default()
+    };
+    let chain = DefaultChain::from_env_with(env_of(&[]), options);
+    assert_eq!(chain.link_names(), [WORKLOAD_IDENTITY, AZURE_CLI]);
+    let err = map_credential_error(chain.get_token(&[SCOPE], None).await.unwrap_err());
+    let m = &err.message;
+    assert!(!m.contains("EnvironmentCredential:"), "{m}");
+    assert!(!m.contains("ManagedIdentityCredential:"), "{m}");
+    assert!(!m.contains("IMDS"), "{m}");
+    assert!(
+        m.contains("WorkloadIdentityCredential: not configured"),
+        "{m}"
+    );
+    assert!(m.contains("AzureCliCredential: "), "{m}");
+    assert!(
+        m.ends_with("\nExcluded by the options: EnvironmentCredential, ManagedIdentityCredential"),
+        "{m}"
+    );
+    // Without exclusions there is no such line.
+    let chain = DefaultChain::from_env_with(
+        env_of(&[]),
+        ChainOptions {
+            az_program: Some(failing_az(&dir)),
+            ..Default::default()
+        },
+    );
+    let err = map_credential_error(chain.get_token(&[SCOPE], None).await.unwrap_err());
+    assert!(!err.message.contains("Excluded"), "{}", err.message);
+}
+
+#[test]
+fn excluding_every_link_is_a_validation_error() {
+    let mut options = ChainOptions {
+        exclude_environment: true,
+        exclude_workload_identity: true,
+        exclude_managed_identity: true,
+        exclude_cli: true,
+        ..Default::default()
+    };
+    let err = options.check().unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Validation);
+    assert!(err.message.contains("every credential"), "{}", err.message);
+    options.exclude_cli = false;
+    assert!(options.check().is_ok());
+    assert!(ChainOptions::default().check().is_ok());
+}
+
+#[tokio::test]
+async fn managed_identity_client_id_picks_the_user_assigned_identity() {
+    let (mi, endpoint) = mi_endpoint().await;
+    let vars = vec![
+        ("AZURE_CLIENT_ID", "env-app".to_string()),
+        ("IDENTITY_ENDPOINT", endpoint),
+        ("IDENTITY_HEADER", "hdr-secret".to_string()),
+    ];
+    for (option, expected) in [(None, "env-app"), (Some("mi-app"), "mi-app")] {
+        let chain = DefaultChain::from_env_with(
+            lookup_of(vars.clone()),
+            ChainOptions {
+                exclude_cli: true,
+                managed_identity_client_id: option.map(String::from),
+                ..Default::default()
+            },
+        );
+        chain.get_token(&[SCOPE], None).await.unwrap();
+        let last = mi.requests().pop().unwrap();
+        let query: Vec<(String, String)> = url::form_urlencoded::parse(last.query.as_bytes())
+            .into_owned()
+            .collect();
+        assert!(
+            query.contains(&("client_id".to_string(), expected.to_string())),
+            "{option:?}: {query:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn workload_identity_client_and_tenant_options_win_over_the_environment() {
+    let authority = token_authority().await;
+    let dir = TempDir::new();
+    let token_file = dir.join("federated-token");
+    std::fs::write(&token_file, "federated.jwt.token").unwrap();
+    let vars = vec![
+        ("AZURE_TENANT_ID", "env-tenant".to_string()),
+        ("AZURE_CLIENT_ID", "env-app".to_string()),
+        ("AZURE_AUTHORITY_HOST", authority.base.clone()),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+    ];
+    // (workload_identity_client_id, managed_identity_client_id, workload_identity_tenant_id)
+    // → the client and tenant the token request names; azure-identity's fallback order.
+    let cases = [
+        ((None, None, None), ("env-app", "env-tenant")),
+        ((None, Some("mi-app"), None), ("mi-app", "env-tenant")),
+        (
+            (Some("wi-app"), Some("mi-app"), Some("wi-tenant")),
+            ("wi-app", "wi-tenant"),
+        ),
+    ];
+    for ((wi_client, mi_client, wi_tenant), (client, tenant)) in cases {
+        let chain = DefaultChain::from_env_with(
+            lookup_of(vars.clone()),
+            ChainOptions {
+                exclude_environment: true,
+                exclude_managed_identity: true,
+                exclude_cli: true,
+                workload_identity_client_id: wi_client.map(String::from),
+                managed_identity_client_id: mi_client.map(String::from),
+                workload_identity_tenant_id: wi_tenant.map(String::from),
+                ..Default::default()
+            },
+        );
+        chain.get_token(&[SCOPE], None).await.unwrap();
+        assert_eq!(chain.chosen(), Some(WORKLOAD_IDENTITY));
+        let last = authority.requests().pop().unwrap();
+        assert!(
+            last.path.starts_with(&format!("/{tenant}/")),
+            "{}",
+            last.path
+        );
+        assert_eq!(form_of(&last.body)["client_id"], client);
+    }
+    // The options alone (no AZURE_TENANT_ID / AZURE_CLIENT_ID) configure the link.
+    let chain = DefaultChain::from_env_with(
+        lookup_of(vec![
+            ("AZURE_AUTHORITY_HOST", authority.base.clone()),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                token_file.display().to_string(),
+            ),
+        ]),
+        ChainOptions {
+            exclude_cli: true,
+            workload_identity_client_id: Some("wi-app".into()),
+            workload_identity_tenant_id: Some("wi-tenant".into()),
+            ..Default::default()
+        },
+    );
+    chain.get_token(&[SCOPE], None).await.unwrap();
+    assert_eq!(chain.chosen(), Some(WORKLOAD_IDENTITY));
+}
+
+#[tokio::test]
+async fn a_claims_challenge_gets_a_new_token_and_the_claims_reach_the_authority() {
+    use _azml::auth::cache::ClaimsChallenge;
+    use _azml::auth::Cached;
+    let authority = token_authority().await;
+    let dir = TempDir::new();
+    let token_file = dir.join("federated-token");
+    std::fs::write(&token_file, "federated.jwt.token").unwrap();
+    let claims = r#"{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}"#;
+    // The secret (environment link), then the federated token (workload identity link).
+    for exclude_environment in [false, true] {
+        let before = authority.count();
+        let chain = Cached::new(DefaultChain::from_env_with(
+            env_of(&[
+                ("AZURE_TENANT_ID", "tenant-1"),
+                ("AZURE_CLIENT_ID", "app-id"),
+                ("AZURE_CLIENT_SECRET", SECRET),
+                ("AZURE_AUTHORITY_HOST", authority.base.as_str()),
+                (
+                    "AZURE_FEDERATED_TOKEN_FILE",
+                    &token_file.display().to_string(),
+                ),
+            ]),
+            ChainOptions {
+                exclude_environment,
+                exclude_cli: true,
+                ..Default::default()
+            },
+        ));
+        chain.get_token(&[SCOPE], None).await.unwrap();
+        chain.get_token(&[SCOPE], None).await.unwrap();
+        assert_eq!(authority.count() - before, 1, "cached");
+        let options = ClaimsChallenge::options(claims);
+        chain.get_token(&[SCOPE], Some(options)).await.unwrap();
+        assert_eq!(
+            authority.count() - before,
+            2,
+            "the challenge skipped the cache"
+        );
+        let requests = authority.requests();
+        let (first, last) = (&requests[before], &requests[before + 1]);
+        assert!(!form_of(&first.body).contains_key("claims"));
+        let form = form_of(&last.body);
+        assert_eq!(form["claims"], claims);
+        assert_eq!(
+            form.contains_key("client_assertion"),
+            exclude_environment,
+            "{form:?}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ from . import _azml, emulator, errors
 from ._az import AzArgumentError, az
 from ._azml import (
     AccessToken,
+    AccessTokenInfo,
     AzureCliCredential,
     CertificateCredential,
     ClientSecretCredential,
@@ -48,6 +49,7 @@ __version__: str = _azml.__version__
 
 __all__ = [
     "AccessToken",
+    "AccessTokenInfo",
     "AsyncClient",
     "AsyncPoller",
     "AuthorizationError",

@@ -6,6 +6,7 @@ from . import emulator as emulator
 from . import errors as errors
 from ._az import AzArgumentError as AzArgumentError
 from ._azml import AccessToken as AccessToken
+from ._azml import AccessTokenInfo as AccessTokenInfo
 from ._azml import AzureCliCredential as AzureCliCredential
 from ._azml import CertificateCredential as CertificateCredential
 from ._azml import ClientSecretCredential as ClientSecretCredential

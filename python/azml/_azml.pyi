@@ -56,6 +56,16 @@ class Cloud:
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
+class AccessTokenInfo:
+    @property
+    def token(self) -> str: ...
+    @property
+    def expires_on(self) -> int: ...
+    @property
+    def token_type(self) -> str: ...
+    @property
+    def refresh_on(self) -> Optional[int]: ...
+
 class ClientSecretCredential:
     def __init__(
         self,
@@ -73,7 +83,16 @@ class ClientSecretCredential:
     def authority(self) -> str: ...
     @property
     def ca_file(self) -> Optional[str]: ...
-    def get_token(self, *scopes: str) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class DeviceCodeCredential:
     def __init__(
@@ -87,7 +106,16 @@ class DeviceCodeCredential:
         timeout: Optional[float] = None,
         cache_path: Optional[_Path] = None,
     ) -> None: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class InteractiveBrowserCredential:
     def __init__(
@@ -101,7 +129,16 @@ class InteractiveBrowserCredential:
         timeout: Optional[float] = None,
         cache_path: Optional[_Path] = None,
     ) -> None: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class CertificateCredential:
     def __init__(
@@ -114,7 +151,16 @@ class CertificateCredential:
         ca_file: Optional[_Path] = None,
         password: Optional[str] = None,
     ) -> None: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class WorkloadIdentityCredential:
     def __init__(
@@ -126,35 +172,86 @@ class WorkloadIdentityCredential:
         authority: Optional[str] = None,
         ca_file: Optional[_Path] = None,
     ) -> None: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class ManagedIdentityCredential:
     def __init__(self, client_id: Optional[str] = None, *, allow_imds: bool = False) -> None: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class AzureCliCredential:
     def __init__(
         self, *, tenant_id: Optional[str] = None, process_timeout: Optional[float] = None
     ) -> None: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class StaticTokenCredential:
     def __init__(self, token: str, expires_on: Optional[int] = None) -> None: ...
     @property
     def expires_on(self) -> int: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class DefaultAzureCredential:
     def __init__(
         self,
         *,
         ca_file: Optional[_Path] = None,
+        exclude_environment_credential: bool = False,
+        exclude_workload_identity_credential: bool = False,
+        exclude_managed_identity_credential: bool = False,
         exclude_cli_credential: bool = False,
+        managed_identity_client_id: Optional[str] = None,
+        workload_identity_client_id: Optional[str] = None,
+        workload_identity_tenant_id: Optional[str] = None,
         allow_imds: bool = False,
     ) -> None: ...
     @property
     def links(self) -> List[str]: ...
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken: ...
+    def get_token(
+        self,
+        *scopes: str,
+        claims: Optional[str] = None,
+        tenant_id: Optional[str] = None,
+        enable_cae: bool = False,
+    ) -> AccessToken: ...
+    def get_token_info(
+        self, *scopes: str, options: Optional[Dict[str, Any]] = None
+    ) -> AccessTokenInfo: ...
 
 class Core:
     def __init__(

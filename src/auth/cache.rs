@@ -14,6 +14,33 @@ pub const REFRESH_WINDOW: Duration = Duration::minutes(5);
 /// The clock the cache reads; replaceable so tests can move time.
 pub type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
+/// In a token request's context: a claims challenge, the claims (JSON, as azure-core hands
+/// them over) a service asked for when it refused the token it was given. The cache then asks
+/// the credential for a new token (which replaces the cached one) instead of handing out the
+/// refused one again, or falling back to it when the request fails; the client-credential
+/// grants send the claims to the authority (`claims=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimsChallenge(pub String);
+
+impl ClaimsChallenge {
+    /// Request options that carry `claims`.
+    pub fn options(claims: impl Into<String>) -> TokenRequestOptions<'static> {
+        let mut options = TokenRequestOptions::default();
+        options
+            .method_options
+            .context
+            .insert(ClaimsChallenge(claims.into()));
+        options
+    }
+
+    /// The claims `options` carry, if any.
+    pub fn of<'a>(options: Option<&'a TokenRequestOptions<'_>>) -> Option<&'a str> {
+        options
+            .and_then(|o| o.method_options.context.value::<ClaimsChallenge>())
+            .map(|c| c.0.as_str())
+    }
+}
+
 struct Entry {
     token: AccessToken,
     refresh_at: OffsetDateTime,
@@ -109,15 +136,20 @@ impl<C: TokenCredential> TokenCredential for Cached<C> {
         options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
         let slot = self.slot(scopes);
-        if let Some(token) = slot.fresh((self.clock)()) {
-            return Ok(token);
+        let fresh_wanted = ClaimsChallenge::of(options.as_ref()).is_some();
+        if !fresh_wanted {
+            if let Some(token) = slot.fresh((self.clock)()) {
+                return Ok(token);
+            }
         }
         // Concurrent callers for the same scopes queue here; the first refreshes, the others
         // then find its token on the second look instead of each asking the authority.
         let _refreshing = slot.refresh.lock().await;
         let now = (self.clock)();
-        if let Some(token) = slot.fresh(now) {
-            return Ok(token);
+        if !fresh_wanted {
+            if let Some(token) = slot.fresh(now) {
+                return Ok(token);
+            }
         }
         match self.inner.get_token(scopes, options).await {
             Ok(token) => {
@@ -125,6 +157,7 @@ impl<C: TokenCredential> TokenCredential for Cached<C> {
                 slot.store(token.clone(), refresh_at(now, token.expires_on));
                 Ok(token)
             }
+            Err(err) if fresh_wanted => Err(err),
             // An early refresh failed but the token we hold still works: use it, and try
             // again on the next call.
             Err(err) => match slot.usable(now) {
@@ -221,6 +254,41 @@ mod tests {
         offset.store(61, Ordering::SeqCst);
         c.get_token(&["s"], None).await.unwrap();
         assert_eq!(c.inner().calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_fresh_token_request_skips_the_cache_and_replaces_its_entry() {
+        let (c, _) = setup(Duration::hours(1), false);
+        let t0 = c.get_token(&["s"], None).await.unwrap();
+        let t1 = c
+            .get_token(&["s"], Some(ClaimsChallenge::options("{}")))
+            .await
+            .unwrap();
+        assert_eq!(
+            (t0.token.secret(), t1.token.secret()),
+            ("token-0", "token-1")
+        );
+        let t2 = c.get_token(&["s"], None).await.unwrap();
+        assert_eq!(
+            t2.token.secret(),
+            "token-1",
+            "the new token is the cached one now"
+        );
+        assert_eq!(c.inner().calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_failed_fresh_token_request_does_not_fall_back_to_the_cached_token() {
+        let (c, _) = setup(Duration::hours(1), true);
+        c.get_token(&["s"], None).await.unwrap();
+        assert!(c
+            .get_token(&["s"], Some(ClaimsChallenge::options("{}")))
+            .await
+            .is_err());
+        assert_eq!(
+            c.get_token(&["s"], None).await.unwrap().token.secret(),
+            "token-0"
+        );
     }
 
     #[tokio::test]

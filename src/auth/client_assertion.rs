@@ -308,7 +308,7 @@ impl ClientAssertionCredential {
         }
     }
 
-    async fn request_token(&self, scopes: &[&str]) -> Result<AccessToken> {
+    async fn request_token(&self, scopes: &[&str], claims: Option<&str>) -> Result<AccessToken> {
         if scopes.is_empty() {
             return Err(Error::validation(
                 "no scope was given for the token request",
@@ -321,6 +321,7 @@ impl ClientAssertionCredential {
             .append_pair("client_assertion_type", JWT_BEARER)
             .append_pair("client_assertion", assertion.secret())
             .append_pair("scope", &scopes.join(" "))
+            .extend_pairs(claims.map(|c| ("claims", c)))
             .finish();
         let answer =
             oauth::post_form(&self.http, &self.token_url, form, &[assertion.secret()]).await?;
@@ -333,8 +334,11 @@ impl TokenCredential for ClientAssertionCredential {
     async fn get_token(
         &self,
         scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
+        options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
-        self.request_token(scopes).await.map_err(to_azure_error)
+        let claims = super::cache::ClaimsChallenge::of(options.as_ref());
+        self.request_token(scopes, claims)
+            .await
+            .map_err(to_azure_error)
     }
 }

@@ -86,7 +86,7 @@ impl ClientSecretCredential {
         }
     }
 
-    async fn request_token(&self, scopes: &[&str]) -> Result<AccessToken> {
+    async fn request_token(&self, scopes: &[&str], claims: Option<&str>) -> Result<AccessToken> {
         if scopes.is_empty() {
             return Err(Error::validation(
                 "no scope was given for the token request",
@@ -97,6 +97,7 @@ impl ClientSecretCredential {
             .append_pair("client_id", &self.client_id)
             .append_pair("client_secret", self.secret.secret())
             .append_pair("scope", &scopes.join(" "))
+            .extend_pairs(claims.map(|c| ("claims", c)))
             .finish();
         let started = OffsetDateTime::now_utc();
         let resp = self
@@ -193,9 +194,12 @@ impl TokenCredential for ClientSecretCredential {
     async fn get_token(
         &self,
         scopes: &[&str],
-        _options: Option<TokenRequestOptions<'_>>,
+        options: Option<TokenRequestOptions<'_>>,
     ) -> azure_core::Result<AccessToken> {
-        self.request_token(scopes).await.map_err(to_azure_error)
+        let claims = super::cache::ClaimsChallenge::of(options.as_ref());
+        self.request_token(scopes, claims)
+            .await
+            .map_err(to_azure_error)
     }
 }
 

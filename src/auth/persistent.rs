@@ -139,7 +139,12 @@ impl<C: TokenCredential> TokenCredential for PersistentCache<C> {
         let key = self.key(scopes);
         let _guard = self.lock.lock().await;
         let now = OffsetDateTime::now_utc();
-        if let Some(e) = read_doc(&self.path).tokens.get(&key) {
+        let file_token = if super::cache::ClaimsChallenge::of(options.as_ref()).is_some() {
+            None
+        } else {
+            read_doc(&self.path).tokens.get(&key).cloned()
+        };
+        if let Some(e) = file_token {
             if let Ok(exp) = OffsetDateTime::from_unix_timestamp(e.expires_on) {
                 if exp - now > REFRESH_WINDOW {
                     return Ok(AccessToken::new(e.access_token.clone(), exp));

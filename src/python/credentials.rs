@@ -3,6 +3,7 @@
 //! default chain. Each one is a [`NativeCredential`]: `Core` uses it directly (no trip
 //! through Python), and its `get_token(*scopes)` serves the Azure SDKs too.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -11,11 +12,10 @@ use azure_core::credentials::{
     AccessToken as CoreAccessToken, TokenCredential, TokenRequestOptions,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use time::OffsetDateTime;
 
-use super::credential::AccessToken;
-use super::{blocking, errors, gate};
+use super::credential::{credential_class, CredentialClass, TokenSource};
+use super::{errors, gate};
 use crate::auth;
 
 type Build = Box<dyn Fn() -> crate::Result<Arc<dyn TokenCredential>> + Send + Sync>;
@@ -50,22 +50,11 @@ impl NativeCredential {
         *built = Some((pid, cred.clone()));
         Ok(cred)
     }
+}
 
-    fn get_token(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<AccessToken> {
-        if scopes.is_empty() {
-            return Err(errors::validation(py, "get_token needs at least one scope"));
-        }
-        let cred = self.credential().map_err(|e| errors::to_pyerr(py, &e))?;
-        let token = blocking::run(py, async move {
-            let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-            cred.get_token(&scopes, None)
-                .await
-                .map_err(auth::map_credential_error)
-        })?;
-        Ok(AccessToken::new(
-            token.token.secret().to_string(),
-            token.expires_on.unix_timestamp(),
-        ))
+impl TokenSource for NativeCredential {
+    fn credential(&self) -> crate::Result<Arc<dyn TokenCredential>> {
+        NativeCredential::credential(self)
     }
 }
 
@@ -216,8 +205,7 @@ pub struct DeviceCodeCredential {
     authority: String,
 }
 
-#[pymethods]
-impl DeviceCodeCredential {
+credential_class!(DeviceCodeCredential {
     #[new]
     #[pyo3(signature = (tenant_id = None, client_id = None, *, authority = None, ca_file = None, prompt_callback = None, timeout = None, cache_path = None))]
     // One parameter per keyword argument of the Python constructor.
@@ -260,22 +248,22 @@ impl DeviceCodeCredential {
             authority,
         })
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for DeviceCodeCredential {
+    const NAME: &'static str = "DeviceCodeCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
+    fn tenant(&self) -> Option<&str> {
+        Some(&self.tenant_id)
+    }
+
+    fn repr_args(&self) -> String {
         format!(
-            "DeviceCodeCredential(tenant_id={}, client_id={}, authority={})",
+            "tenant_id={}, client_id={}, authority={}",
             quote(&self.tenant_id),
             quote(&self.client_id),
             quote(&self.authority)
@@ -352,8 +340,7 @@ pub struct InteractiveBrowserCredential {
     authority: String,
 }
 
-#[pymethods]
-impl InteractiveBrowserCredential {
+credential_class!(InteractiveBrowserCredential {
     #[new]
     #[pyo3(signature = (tenant_id = None, client_id = None, *, authority = None, ca_file = None, login_hint = None, timeout = None, cache_path = None, _opener = None))]
     // One parameter per keyword argument of the Python constructor.
@@ -402,22 +389,22 @@ impl InteractiveBrowserCredential {
             authority,
         })
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for InteractiveBrowserCredential {
+    const NAME: &'static str = "InteractiveBrowserCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
+    fn tenant(&self) -> Option<&str> {
+        Some(&self.tenant_id)
+    }
+
+    fn repr_args(&self) -> String {
         format!(
-            "InteractiveBrowserCredential(tenant_id={}, client_id={}, authority={})",
+            "tenant_id={}, client_id={}, authority={}",
             quote(&self.tenant_id),
             quote(&self.client_id),
             quote(&self.authority)
@@ -458,8 +445,7 @@ pub struct CertificateCredential {
     certificate_path: PathBuf,
 }
 
-#[pymethods]
-impl CertificateCredential {
+credential_class!(CertificateCredential {
     #[new]
     #[pyo3(signature = (tenant_id, client_id, certificate_path, *, authority = None, ca_file = None, password = None))]
     fn py_new(
@@ -492,22 +478,22 @@ impl CertificateCredential {
             certificate_path,
         })
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for CertificateCredential {
+    const NAME: &'static str = "CertificateCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
+    fn tenant(&self) -> Option<&str> {
+        Some(&self.tenant_id)
+    }
+
+    fn repr_args(&self) -> String {
         format!(
-            "CertificateCredential(tenant_id={}, client_id={}, certificate_path={}, authority={})",
+            "tenant_id={}, client_id={}, certificate_path={}, authority={}",
             quote(&self.tenant_id),
             quote(&self.client_id),
             quote(&self.certificate_path.to_string_lossy()),
@@ -529,8 +515,7 @@ pub struct WorkloadIdentityCredential {
     token_file_path: String,
 }
 
-#[pymethods]
-impl WorkloadIdentityCredential {
+credential_class!(WorkloadIdentityCredential {
     #[new]
     #[pyo3(signature = (tenant_id = None, client_id = None, token_file_path = None, *, authority = None, ca_file = None))]
     fn py_new(
@@ -568,22 +553,22 @@ impl WorkloadIdentityCredential {
             token_file_path,
         })
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for WorkloadIdentityCredential {
+    const NAME: &'static str = "WorkloadIdentityCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
+    fn tenant(&self) -> Option<&str> {
+        Some(&self.tenant_id)
+    }
+
+    fn repr_args(&self) -> String {
         format!(
-            "WorkloadIdentityCredential(tenant_id={}, client_id={}, token_file_path={}, authority={})",
+            "tenant_id={}, client_id={}, token_file_path={}, authority={}",
             quote(&self.tenant_id),
             quote(&self.client_id),
             quote(&self.token_file_path),
@@ -605,8 +590,7 @@ pub struct ManagedIdentityCredential {
     source: &'static str,
 }
 
-#[pymethods]
-impl ManagedIdentityCredential {
+credential_class!(ManagedIdentityCredential {
     #[new]
     #[pyo3(signature = (client_id = None, *, allow_imds = false))]
     fn py_new(py: Python<'_>, client_id: Option<String>, allow_imds: bool) -> PyResult<Self> {
@@ -656,22 +640,22 @@ impl ManagedIdentityCredential {
             source,
         })
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for ManagedIdentityCredential {
+    const NAME: &'static str = "ManagedIdentityCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
+    fn tenant(&self) -> Option<&str> {
+        None
+    }
+
+    fn repr_args(&self) -> String {
         format!(
-            "ManagedIdentityCredential(client_id={}, source={})",
+            "client_id={}, source={}",
             self.client_id
                 .as_deref()
                 .map(quote)
@@ -689,10 +673,19 @@ impl ManagedIdentityCredential {
 pub struct AzureCliCredential {
     inner: Arc<NativeCredential>,
     tenant_id: Option<String>,
+    make: CliMaker,
+    /// Credentials for the tenants `get_token(tenant_id=...)` asked for, each with the
+    /// process that built it (a forked child builds its own).
+    other_tenants: Mutex<HashMap<String, PerProcess>>,
 }
 
-#[pymethods]
-impl AzureCliCredential {
+/// A credential and the process that built it.
+type PerProcess = (u32, Arc<dyn TokenCredential>);
+
+/// Builds the cached `az` credential for a tenant (None: the CLI's current one).
+type CliMaker = Arc<dyn Fn(Option<&str>) -> crate::Result<Arc<dyn TokenCredential>> + Send + Sync>;
+
+credential_class!(AzureCliCredential {
     #[new]
     #[pyo3(signature = (*, tenant_id = None, process_timeout = None, _az_program = None))]
     fn py_new(
@@ -705,41 +698,59 @@ impl AzureCliCredential {
         let tenant_id = tenant_id
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty());
-        let t = tenant_id.clone();
-        let inner = NativeCredential::new(
-            py,
-            Box::new(move || {
-                let mut cli = match &_az_program {
-                    Some(p) => auth::AzureCliCredential::with_program(p),
-                    None => auth::AzureCliCredential::new(),
-                };
-                if let Some(t) = &t {
-                    cli = cli.tenant(t)?;
-                }
-                if let Some(limit) = limit {
-                    cli = cli.timeout(limit);
-                }
-                Ok(auth::azure_cli(cli))
-            }),
-        )?;
-        Ok(AzureCliCredential { inner, tenant_id })
+        let make: CliMaker = Arc::new(move |tenant: Option<&str>| {
+            let mut cli = match &_az_program {
+                Some(p) => auth::AzureCliCredential::with_program(p),
+                None => auth::AzureCliCredential::new(),
+            };
+            if let Some(t) = tenant {
+                cli = cli.tenant(t)?;
+            }
+            if let Some(limit) = limit {
+                cli = cli.timeout(limit);
+            }
+            Ok(auth::azure_cli(cli))
+        });
+        let (m, t) = (make.clone(), tenant_id.clone());
+        let inner = NativeCredential::new(py, Box::new(move || m(t.as_deref())))?;
+        Ok(AzureCliCredential {
+            inner,
+            tenant_id,
+            make,
+            other_tenants: Mutex::new(HashMap::new()),
+        })
+    }
+});
+
+impl CredentialClass for AzureCliCredential {
+    const NAME: &'static str = "AzureCliCredential";
+
+    /// Without a tenant of its own, like azure-identity's: `az ... --tenant` for the tenant
+    /// asked for.
+    fn for_tenant(&self, tenant_id: &str) -> Option<crate::Result<Arc<dyn TokenCredential>>> {
+        let pid = std::process::id();
+        let mut others = self.other_tenants.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((owner, cred)) = others.get(tenant_id) {
+            if *owner == pid {
+                return Some(Ok(cred.clone()));
+            }
+        }
+        Some((self.make)(Some(tenant_id)).inspect(|cred| {
+            others.insert(tenant_id.to_string(), (pid, cred.clone()));
+        }))
     }
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
+    fn tenant(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
+    }
+
+    fn repr_args(&self) -> String {
         format!(
-            "AzureCliCredential(tenant_id={})",
+            "tenant_id={}",
             self.tenant_id
                 .as_deref()
                 .map(quote)
@@ -758,8 +769,7 @@ pub struct StaticTokenCredential {
     expires_on: i64,
 }
 
-#[pymethods]
-impl StaticTokenCredential {
+credential_class!(StaticTokenCredential {
     #[new]
     #[pyo3(signature = (token, expires_on = None))]
     fn py_new(py: Python<'_>, token: String, expires_on: Option<i64>) -> PyResult<Self> {
@@ -788,24 +798,21 @@ impl StaticTokenCredential {
     fn expires_on(&self) -> i64 {
         self.expires_on
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for StaticTokenCredential {
+    const NAME: &'static str = "StaticTokenCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "StaticTokenCredential(token='***', expires_on={})",
-            self.expires_on
-        )
+    fn tenant(&self) -> Option<&str> {
+        None
+    }
+
+    fn repr_args(&self) -> String {
+        format!("token='***', expires_on={}", self.expires_on)
     }
 }
 
@@ -814,20 +821,41 @@ impl StaticTokenCredential {
 /// The default chain: environment (secret or certificate), workload identity, managed
 /// identity (announced endpoints; IMDS only with `allow_imds=True`), Azure CLI. The first
 /// link that yields a token is kept; when none does, the error says why each failed.
+/// `exclude_*_credential` leave a link out (azure-identity's names); excluding all four is a
+/// ValidationError.
 #[pyclass(module = "azml._azml", frozen)]
 pub struct DefaultAzureCredential {
     inner: Arc<NativeCredential>,
     links: Vec<&'static str>,
 }
 
-#[pymethods]
-impl DefaultAzureCredential {
+credential_class!(DefaultAzureCredential {
     #[new]
-    #[pyo3(signature = (*, ca_file = None, exclude_cli_credential = false, allow_imds = false, _az_program = None))]
+    #[pyo3(signature = (
+        *,
+        ca_file = None,
+        exclude_environment_credential = false,
+        exclude_workload_identity_credential = false,
+        exclude_managed_identity_credential = false,
+        exclude_cli_credential = false,
+        managed_identity_client_id = None,
+        workload_identity_client_id = None,
+        workload_identity_tenant_id = None,
+        allow_imds = false,
+        _az_program = None
+    ))]
+    // One parameter per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
     fn py_new(
         py: Python<'_>,
         ca_file: Option<PathBuf>,
+        exclude_environment_credential: bool,
+        exclude_workload_identity_credential: bool,
+        exclude_managed_identity_credential: bool,
         exclude_cli_credential: bool,
+        managed_identity_client_id: Option<String>,
+        workload_identity_client_id: Option<String>,
+        workload_identity_tenant_id: Option<String>,
         allow_imds: bool,
         _az_program: Option<PathBuf>,
     ) -> PyResult<Self> {
@@ -836,7 +864,14 @@ impl DefaultAzureCredential {
             az_program: _az_program,
             ca_file,
             exclude_cli: exclude_cli_credential,
+            exclude_environment: exclude_environment_credential,
+            exclude_workload_identity: exclude_workload_identity_credential,
+            exclude_managed_identity: exclude_managed_identity_credential,
+            managed_identity_client_id,
+            workload_identity_client_id,
+            workload_identity_tenant_id,
         };
+        options.check().map_err(|e| errors::to_pyerr(py, &e))?;
         let links = auth::DefaultChain::from_env_with(|k| std::env::var(k).ok(), options.clone())
             .link_names();
         let inner = NativeCredential::new(
@@ -851,20 +886,20 @@ impl DefaultAzureCredential {
     fn links(&self) -> Vec<&'static str> {
         self.links.clone()
     }
+});
 
-    /// Keyword arguments (azure-core's `claims`, `tenant_id`, `enable_cae`) are accepted and
-    /// ignored, so that the Azure SDKs' pipelines can call it as they call azure-identity's.
-    #[pyo3(signature = (*scopes, **_kwargs))]
-    fn get_token(
-        &self,
-        py: Python<'_>,
-        scopes: Vec<String>,
-        _kwargs: Option<Bound<'_, PyDict>>,
-    ) -> PyResult<AccessToken> {
-        self.inner.get_token(py, scopes)
+impl CredentialClass for DefaultAzureCredential {
+    const NAME: &'static str = "DefaultAzureCredential";
+
+    fn source(&self) -> &dyn TokenSource {
+        &*self.inner
     }
 
-    fn __repr__(&self) -> String {
-        format!("DefaultAzureCredential(links={:?})", self.links)
+    fn tenant(&self) -> Option<&str> {
+        None
+    }
+
+    fn repr_args(&self) -> String {
+        format!("links={:?}", self.links)
     }
 }

@@ -77,6 +77,7 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<poller::PollerCore>()?;
     m.add_class::<credential::ClientSecretCredential>()?;
     m.add_class::<credential::AccessToken>()?;
+    m.add_class::<credential::AccessTokenInfo>()?;
     credentials::register(m)?;
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;

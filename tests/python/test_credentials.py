@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 import azml
-from helpers import child_env, unique
+from helpers import child_env, journal, unique
 
 ARM_SCOPE = "https://management.azure.com/.default"
 DATA = Path(__file__).resolve().parents[1] / "data" / "auth"
@@ -436,3 +436,249 @@ def test_an_azure_sdk_client_takes_them(tls_emu) -> None:
         connection_verify=emu.ca_file,
     ) as c:
         assert isinstance([g.name for g in c.resource_groups.list()], list)
+
+
+# ---------------------------------------------------------------- DefaultAzureCredential options
+
+_CHAIN_VARS = ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
+               "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_FEDERATED_TOKEN_FILE",
+               "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "MSI_ENDPOINT")  # fmt: skip
+
+
+def _fake_az(tmp_path: Path, token: str) -> Path:
+    """An `az` that logs its calls and answers `token`."""
+    answer = {"accessToken": token, "expires_on": 4_000_000_000, "tokenType": "Bearer"}
+    (tmp_path / "answer.json").write_text(json.dumps(answer))
+    az = tmp_path / "az"
+    az.write_text(
+        f"#!{sys.executable}\n"
+        "import pathlib, sys\n"
+        f"here = pathlib.Path({str(tmp_path)!r})\n"
+        "with open(here / 'calls', 'a') as f:\n"
+        "    f.write(' '.join(sys.argv[1:]) + '\\n')\n"
+        "sys.stdout.write((here / 'answer.json').read_text())\n"
+    )
+    az.chmod(0o755)
+    return az
+
+
+@pytest.fixture()
+def every_link_configured(emu, monkeypatch, tmp_path) -> Dict[str, Any]:
+    """The emulator's client secret, a federated token file and the emulator's managed
+    identity endpoint all in the environment, and a fake `az`: every link could answer."""
+    for name in _CHAIN_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in emu.env().items():
+        monkeypatch.setenv(name, value)
+    app = emu._admin("POST", "apps", {"clientId": unique("chain-wi-")})
+    subject = "system:serviceaccount:ml:chain"
+    emu._admin("POST", f"apps/{app['clientId']}/federatedCredentials", {"subject": subject})
+    token_file = tmp_path / "federated-token"
+    token_file.write_text(
+        emu._admin("POST", "workload-issuer/tokens", {"subject": subject})["token"]
+    )
+    monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token_file))
+    mi = emu._admin("GET", "managed-identity")
+    monkeypatch.setenv("IDENTITY_ENDPOINT", mi["endpoint"])
+    monkeypatch.setenv("IDENTITY_HEADER", mi["header"])
+    az_dir = tmp_path / "az-home"
+    az_dir.mkdir()
+    return {
+        "emu": emu,
+        "sp_client_id": emu.env()["AZURE_CLIENT_ID"],
+        "wi_app": app,
+        "mi": mi,
+        "az": _fake_az(az_dir, "token-from-the-fake-az"),
+        "az_calls": az_dir / "calls",
+    }
+
+
+def test_each_exclusion_removes_its_link(every_link_configured) -> None:
+    cfg = every_link_configured
+    links = ["EnvironmentCredential", "WorkloadIdentityCredential",
+             "ManagedIdentityCredential", "AzureCliCredential"]  # fmt: skip
+    options = ["exclude_environment_credential", "exclude_workload_identity_credential",
+               "exclude_managed_identity_credential"]  # fmt: skip
+    # AZURE_CLIENT_ID is the service principal's (for the environment link): the workload
+    # and managed identity links are told their own client ids.
+    system = cfg["mi"]["identities"][0]
+    ids = {
+        "workload_identity_client_id": cfg["wi_app"]["clientId"],
+        "managed_identity_client_id": system["clientId"],
+    }
+    # Each step excludes one more link; the next one then answers.
+    for n in range(4):
+        excluded = {name: True for name in options[:n]}
+        cred = azml.DefaultAzureCredential(_az_program=str(cfg["az"]), **excluded, **ids)
+        assert cred.links == links[n:]
+        token = cred.get_token(ARM_SCOPE).token
+        if links[n] == "AzureCliCredential":
+            assert token == "token-from-the-fake-az"
+            continue
+        assert not cfg["az_calls"].exists(), f"az ran although {links[n]} was there"
+        expected = {
+            "EnvironmentCredential": ("appid", cfg["sp_client_id"]),
+            "WorkloadIdentityCredential": ("oid", cfg["wi_app"]["objectId"]),
+            "ManagedIdentityCredential": ("oid", system["principalId"]),
+        }[links[n]]
+        assert claims(token)[expected[0]] == expected[1], links[n]
+    assert len(cfg["az_calls"].read_text().splitlines()) == 1
+
+
+def test_excluding_the_cli_leaves_it_out_of_the_error(monkeypatch, tmp_path) -> None:
+    for name in _CHAIN_VARS:
+        monkeypatch.delenv(name, raising=False)
+    cred = azml.DefaultAzureCredential(
+        exclude_cli_credential=True,
+        exclude_managed_identity_credential=True,
+        _az_program=str(_fake_az(tmp_path, "unused")),
+    )
+    assert cred.links == ["EnvironmentCredential", "WorkloadIdentityCredential"]
+    with pytest.raises(azml.ClientAuthenticationError) as info:
+        cred.get_token(ARM_SCOPE)
+    message = str(info.value)
+    assert "EnvironmentCredential: not configured" in message
+    assert "AzureCliCredential:" not in message and "IMDS" not in message
+    assert message.endswith(
+        "Excluded by the options: ManagedIdentityCredential, AzureCliCredential"
+    )
+    assert not (tmp_path / "calls").exists()
+
+
+def test_excluding_every_link_fails_at_construction() -> None:
+    with pytest.raises(azml.ValidationError, match="every credential of the chain is excluded"):
+        azml.DefaultAzureCredential(
+            exclude_environment_credential=True,
+            exclude_workload_identity_credential=True,
+            exclude_managed_identity_credential=True,
+            exclude_cli_credential=True,
+        )
+    # azure-identity's DefaultAzureCredential takes no tenant_id either.
+    with pytest.raises(TypeError):
+        azml.DefaultAzureCredential(tenant_id="t")  # type: ignore[call-arg]
+
+
+def test_managed_identity_client_id_picks_the_identity(every_link_configured) -> None:
+    emu = every_link_configured["emu"]
+    chosen = emu._admin("POST", "managed-identity/identities", {"name": unique("uami-")})
+    assert chosen["type"] == "UserAssigned"
+    # Without the option, AZURE_CLIENT_ID (the service principal's) names no identity here,
+    # so the option is what picks this one.
+    cred = azml.DefaultAzureCredential(
+        exclude_environment_credential=True,
+        exclude_workload_identity_credential=True,
+        exclude_cli_credential=True,
+        managed_identity_client_id=chosen["clientId"],
+    )
+    assert claims(cred.get_token(ARM_SCOPE).token)["oid"] == chosen["principalId"]
+
+
+# ---------------------------------------------------------------- get_token keywords
+
+
+def _every_credential(emu, tmp_path) -> List[Any]:
+    issued = emu.credential.get_token(ARM_SCOPE)
+    return [
+        azml.ClientSecretCredential(emu.tenant_id, "c", "s", authority=emu.url),
+        azml.StaticTokenCredential(issued.token),
+        azml.CertificateCredential("t", "c", DATA / "client-pkcs8.pem", authority=emu.url),
+        azml.DeviceCodeCredential("t", "c", authority=emu.url),
+        azml.InteractiveBrowserCredential("t", "c", authority=emu.url),
+        azml.AzureCliCredential(_az_program=str(_fake_az(tmp_path, issued.token))),
+        azml.DefaultAzureCredential(exclude_cli_credential=True),
+    ]
+
+
+def test_get_token_takes_azure_cores_keywords_and_no_others(emu, tmp_path) -> None:
+    for cred in _every_credential(emu, tmp_path):
+        name = type(cred).__name__
+        with pytest.raises(TypeError, match="not_a_keyword"):
+            cred.get_token(ARM_SCOPE, not_a_keyword=1)
+        with pytest.raises(TypeError):
+            cred.get_token_info(ARM_SCOPE, claims="x")
+        for method in (cred.get_token, cred.get_token_info):
+            with pytest.raises(azml.ValidationError, match="at least one scope"):
+                method()
+        assert "get_token" in dir(cred) and "get_token_info" in dir(cred), name
+
+
+def test_the_credentials_own_tenant_only(emu, monkeypatch) -> None:
+    emu_env = emu.env()
+    cred = azml.ClientSecretCredential(
+        emu.tenant_id, emu_env["AZURE_CLIENT_ID"], emu_env["AZURE_CLIENT_SECRET"], authority=emu.url
+    )
+    own = cred.get_token(ARM_SCOPE, tenant_id=emu.tenant_id, claims=None, enable_cae=True)
+    assert claims(own.token)["tid"] == emu.tenant_id
+    other = "11111111-2222-3333-4444-555555555555"
+    for call in (
+        lambda: cred.get_token(ARM_SCOPE, tenant_id=other),
+        lambda: cred.get_token_info(ARM_SCOPE, options={"tenant_id": other}),
+    ):
+        with pytest.raises(azml.ClientAuthenticationError) as info:
+            call()
+        assert emu.tenant_id in str(info.value) and other in str(info.value)
+    # azure-identity's switch: the configured tenant is used instead.
+    monkeypatch.setenv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH", "1")
+    assert claims(cred.get_token(ARM_SCOPE, tenant_id=other).token)["tid"] == emu.tenant_id
+    # Credentials without a tenant of their own do not check it (as azure-identity's managed
+    # identity does not).
+    monkeypatch.delenv("AZURE_IDENTITY_DISABLE_MULTITENANTAUTH")
+    static = azml.StaticTokenCredential(own.token)
+    assert static.get_token(ARM_SCOPE, tenant_id=other).token == own.token
+
+
+def test_claims_get_a_fresh_token(emu) -> None:
+    emu_env = emu.env()
+    cred = azml.ClientSecretCredential(
+        emu.tenant_id, emu_env["AZURE_CLIENT_ID"], emu_env["AZURE_CLIENT_SECRET"], authority=emu.url
+    )
+
+    def token_requests() -> int:
+        return sum(1 for e in journal(emu) if e["path"].endswith("/oauth2/v2.0/token"))
+
+    before = token_requests()
+    first = cred.get_token(ARM_SCOPE)
+    assert cred.get_token(ARM_SCOPE, claims="").token == first.token
+    assert cred.get_token_info(ARM_SCOPE).token == first.token
+    assert token_requests() == before + 1, "cached"
+    challenge = '{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}'
+    cred.get_token(ARM_SCOPE, claims=challenge)
+    assert token_requests() == before + 2, "claims skip the cache"
+    cred.get_token_info(ARM_SCOPE, options={"claims": challenge, "enable_cae": True})
+    assert token_requests() == before + 3
+    cred.get_token(ARM_SCOPE)
+    assert token_requests() == before + 3, "the new token is cached again"
+
+
+def test_get_token_info(emu) -> None:
+    info = emu.credential.get_token_info(ARM_SCOPE, options={"unknown_option": 1})
+    token = emu.credential.get_token(ARM_SCOPE)
+    assert isinstance(info, azml.AccessTokenInfo)
+    assert (info.token, info.expires_on) == (token.token, token.expires_on)
+    assert info.token_type == "Bearer" and info.refresh_on is None
+    assert info.token not in repr(info) and "AccessTokenInfo(token='***'" in repr(info)
+    with pytest.raises(TypeError):
+        emu.credential.get_token_info(ARM_SCOPE, options="claims")
+
+
+def test_the_cli_without_a_tenant_asks_az_for_the_one_requested(tmp_path) -> None:
+    az = _fake_az(tmp_path, "cli-token")
+    calls = tmp_path / "calls"
+
+    def runs() -> List[str]:
+        return calls.read_text().splitlines() if calls.exists() else []
+
+    cred = azml.AzureCliCredential(_az_program=str(az))
+    cred.get_token(ARM_SCOPE)
+    cred.get_token(ARM_SCOPE, tenant_id="other-tenant")
+    cred.get_token(ARM_SCOPE, tenant_id="other-tenant")
+    assert len(runs()) == 2, "one az run per tenant, then cached"
+    assert "--tenant" not in runs()[0]
+    assert "--tenant other-tenant" in runs()[1]
+    with pytest.raises(azml.ValidationError):
+        cred.get_token(ARM_SCOPE, tenant_id="not a tenant!")
+    # With a tenant of its own, another one is refused before az runs.
+    own = azml.AzureCliCredential(tenant_id="own-tenant", _az_program=str(az))
+    with pytest.raises(azml.ClientAuthenticationError, match=r"own-tenant.*other-tenant"):
+        own.get_token(ARM_SCOPE, tenant_id="other-tenant")
+    assert len(runs()) == 2
