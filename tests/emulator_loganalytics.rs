@@ -54,7 +54,13 @@ async fn app_insights_links_an_existing_log_analytics_workspace_only() {
     let missing = la_id.replace("ws-logs", "nope");
     let r = env.put(&ai_url, ai(&missing)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.code(), "InvalidWorkspaceResourceId");
+    assert_eq!(r.code(), "BadRequest");
+    assert!(
+        r.message()
+            .starts_with("Could not retrieve the Log Analytics workspace from ARM"),
+        "{}",
+        r.message()
+    );
     let r = env.put(&ai_url, ai(&la_id)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["properties"]["WorkspaceResourceId"], la_id);

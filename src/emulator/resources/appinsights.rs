@@ -99,12 +99,11 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
     let workspace = props.get("WorkspaceResourceId").and_then(Value::as_str);
     if let Some(w) = workspace {
         if !super::loganalytics::exists(st, w) {
+            // The service's words as seen in the field (a plain `BadRequest`, the message
+            // ending on an empty detail).
             return Err(ArmError::bad_request(
-                "InvalidWorkspaceResourceId",
-                format!(
-                    "WorkspaceResourceId '{w}' does not name an existing Log Analytics \
-                     workspace (Microsoft.OperationalInsights/workspaces)."
-                ),
+                "BadRequest",
+                "Could not retrieve the Log Analytics workspace from ARM: ",
             ));
         }
     }
