@@ -563,3 +563,39 @@ async fn a_private_endpoint_needs_join_on_its_subnet() {
     let r = sp.put(&env, &pe_url, body).await;
     assert!(r.status.is_success(), "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_state_summary_counts_the_principals_added_at_run_time() {
+    let env = start(Latency::Instant).await;
+    let count = |state: &Value, k: &str| state[k].as_u64().unwrap();
+    let state_url = format!("{}/_emulator/state", env.emu.url());
+    let before: Value = env
+        .http
+        .get(&state_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    other(&env).await;
+    other(&env).await;
+    env.emu.add_user_assigned_identity("id-for-state");
+    let after: Value = env
+        .http
+        .get(&state_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&after, "servicePrincipals"),
+        count(&before, "servicePrincipals") + 2
+    );
+    assert_eq!(
+        count(&after, "managedIdentities"),
+        count(&before, "managedIdentities") + 1
+    );
+}

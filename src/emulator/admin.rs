@@ -267,6 +267,9 @@ fn state(ctx: &Ctx) -> Value {
         "privateEndpoints": names(st.private_endpoints.values().map(|t| &t.body).collect()),
         "roleAssignments": st.role_assignments.len(),
         "users": st.users.len(),
+        // Beside the configured principal (Owner), those added at run time.
+        "servicePrincipals": ctx.principals.lock().unwrap_or_else(|e| e.into_inner()).len(),
+        "managedIdentities": ctx.signin().identities.len(),
         "operations": {
             "running": st.ops.values().filter(|o| !o.applied).count(),
             "done": st.ops.values().filter(|o| o.applied).count(),
