@@ -848,6 +848,27 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
     }
 }
 
+/// The planned writes of a creation made now, up to ARM's acceptance of the workspace PUT:
+/// what is left is the same creation with that operation in place of the plan (its dependents
+/// still named, for the rollback).
+pub async fn workspace_create_accept<A: ArmApi>(
+    arm: &A,
+    mut rest: WorkspaceCreateRest,
+) -> Result<WorkspaceCreateRest> {
+    if rest.workspace.is_none() {
+        if let Some(plan) = rest.plan.take() {
+            match run_plan(arm, &rest, &plan).await {
+                Ok(state) => rest.workspace = Some(state),
+                Err(e) => {
+                    rest.plan = Some(plan);
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(rest)
+}
+
 /// The rest of [`workspace_create`], in this process or another.
 pub async fn workspace_create_finish<A: ArmApi>(
     arm: &A,

@@ -1327,3 +1327,30 @@ async fn a_token_resumed_before_any_write_makes_everything() {
         "{writes:?}"
     );
 }
+
+#[tokio::test]
+async fn accepting_a_creation_makes_its_writes_and_leaves_only_the_waiting() {
+    let arm = FakeArm::with_group();
+    let rest = flows::workspace_create_begin(&arm, SUB, create("ws1"))
+        .await
+        .unwrap();
+    assert!(arm.writes().is_empty());
+    let accepted = flows::workspace_create_accept(&arm, rest).await.unwrap();
+    let writes = arm.writes();
+    assert_eq!(
+        puts_of(&writes, "MachineLearningServices/workspaces/ws1").len(),
+        1
+    );
+    let json = serde_json::to_value(&accepted).unwrap();
+    assert!(json.get("plan").is_none(), "{json}");
+    assert_eq!(json["created"].as_array().unwrap().len(), 4, "{json}");
+    let ws = flows::workspace_create_finish(&arm, accepted)
+        .await
+        .unwrap();
+    assert_eq!(ws["id"], WS);
+    assert_eq!(
+        arm.writes().len(),
+        writes.len(),
+        "finishing sends no write of its own"
+    );
+}

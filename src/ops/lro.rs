@@ -97,6 +97,16 @@ pub async fn begin<A: ArmApi>(arm: &A, sub: &str, request: LongRequest) -> Resul
 
 /// Finishes the command: the same ARM JSON the plain command returns (`Null` for the
 /// commands that return nothing).
+/// See [`super::Ops::accept`].
+pub async fn accept<A: ArmApi>(arm: &A, c: Continuation) -> Result<Continuation> {
+    Ok(match c {
+        Continuation::WorkspaceCreate(rest) => Continuation::WorkspaceCreate(Box::new(
+            flows::workspace_create_accept(arm, *rest).await?,
+        )),
+        other => other,
+    })
+}
+
 pub async fn finish<A: ArmApi>(arm: &A, c: Continuation) -> Result<Value> {
     Ok(match c {
         Continuation::GroupDelete { operation } | Continuation::WorkspaceSyncKeys { operation } => {

@@ -307,6 +307,12 @@ impl Ops {
     pub async fn begin(&self, request: lro::LongRequest) -> Result<lro::Continuation> {
         lro::begin(&self.arm, &self.subscription_id, request).await
     }
+    /// Carry a begun command up to ARM's acceptance of its long-running step, for a caller
+    /// that will not start polling at once (asyncio pollers): a creation's planned writes are
+    /// made here. Other commands are there already.
+    pub async fn accept(&self, continuation: lro::Continuation) -> Result<lro::Continuation> {
+        lro::accept(&self.arm, continuation).await
+    }
     /// Finish a long command begun here or in another process: the ARM JSON the plain
     /// command returns (`Null` for those that return nothing).
     pub async fn finish(&self, continuation: lro::Continuation) -> Result<Value> {

@@ -231,6 +231,7 @@ impl PollerCore {
     fn beginning(
         &self,
         py: Python<'_>,
+        accept: bool,
     ) -> PyResult<impl std::future::Future<Output = crate::Result<Value>> + Send + 'static> {
         let request = {
             let mut st = self.shared.lock();
@@ -251,7 +252,16 @@ impl PollerCore {
             let inner = &shared.inner;
             let rest = crate::arm::correlated(shared.correlation.clone(), async {
                 let ops = inner.ops()?;
-                ops.begin(request).await
+                let begun = ops.begin(request).await?;
+                // An asyncio poller polls only while awaited: its `begin_` must itself carry
+                // the command to ARM's acceptance, as azure-core's do. A blocking poller
+                // starts at once in the background, so its token can come before the first
+                // write.
+                if accept {
+                    ops.accept(begun).await
+                } else {
+                    Ok(begun)
+                }
             })
             .await;
             let rest = match rest {
@@ -291,7 +301,7 @@ pub(crate) fn format_name(f: Format) -> &'static str {
 impl PollerCore {
     /// Send the command's first requests (blocking) and start polling in the background.
     fn begin(&self, py: Python<'_>) -> PyResult<()> {
-        let fut = self.beginning(py)?;
+        let fut = self.beginning(py, false)?;
         blocking::run(py, fut)?;
         self.shared.start();
         Ok(())
@@ -304,7 +314,7 @@ impl PollerCore {
         py: Python<'py>,
         future: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let fut = self.beginning(py)?;
+        let fut = self.beginning(py, true)?;
         bridge::spawn(py, fut, future)
     }
 

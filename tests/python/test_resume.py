@@ -438,3 +438,26 @@ def test_one_of_two_awaiting_tasks_cancelled_leaves_the_other_polling(slow_emu):
         assert poller.status() == "Succeeded"
 
     asyncio.run(scenario())
+
+
+def test_an_asyncio_begin_create_has_arm_working_on_the_workspace_when_it_returns(slow_emu):
+    # azure-core's async `begin_` sends the initial request before returning; an asyncio
+    # poller polls only while awaited, so its `begin_create` makes the planned writes itself.
+    async def scenario():
+        client = _client(slow_emu, azml.AsyncClient, polling_max_wait=0.02)
+        arm_view = _client(slow_emu, azml.AsyncClient, output="arm")
+        group, name = unique("rg"), unique("ws")
+        await client.groups.create(group, location="eastus")
+        poller = await client.workspaces.begin_create(name, resource_group=group)
+        # Not awaited yet, and already asked for.
+        body = await arm_view.workspaces.show(name, resource_group=group)
+        assert body["name"] == name
+        state = _decode(poller.continuation_token())["state"]
+        assert "plan" not in state and state["workspace"]["verb"] == "PUT"
+        created = await poller.result()
+        assert created == await client.workspaces.show(name, resource_group=group)
+        # The token resumes to the same result.
+        assert await client.resume(poller.continuation_token()).result() == created
+        await client.groups.delete(group, no_wait=True)
+
+    asyncio.run(scenario())
