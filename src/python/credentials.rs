@@ -175,6 +175,14 @@ fn quote(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// `name=value, …` as the reprs show their arguments: values quoted, `None` when absent.
+fn keyword_args(args: &[(&str, Option<&str>)]) -> String {
+    args.iter()
+        .map(|(name, value)| format!("{name}={}", value.map(quote).as_deref().unwrap_or("None")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 // ---------------------------------------------------------------- device code
 
 /// The tenant (default `organizations`: any work or school account) and public client (default
@@ -262,12 +270,11 @@ impl CredentialClass for DeviceCodeCredential {
     }
 
     fn repr_args(&self) -> String {
-        format!(
-            "tenant_id={}, client_id={}, authority={}",
-            quote(&self.tenant_id),
-            quote(&self.client_id),
-            quote(&self.authority)
-        )
+        keyword_args(&[
+            ("tenant_id", Some(&self.tenant_id)),
+            ("client_id", Some(&self.client_id)),
+            ("authority", Some(&self.authority)),
+        ])
     }
 }
 
@@ -403,12 +410,11 @@ impl CredentialClass for InteractiveBrowserCredential {
     }
 
     fn repr_args(&self) -> String {
-        format!(
-            "tenant_id={}, client_id={}, authority={}",
-            quote(&self.tenant_id),
-            quote(&self.client_id),
-            quote(&self.authority)
-        )
+        keyword_args(&[
+            ("tenant_id", Some(&self.tenant_id)),
+            ("client_id", Some(&self.client_id)),
+            ("authority", Some(&self.authority)),
+        ])
     }
 }
 
@@ -492,13 +498,15 @@ impl CredentialClass for CertificateCredential {
     }
 
     fn repr_args(&self) -> String {
-        format!(
-            "tenant_id={}, client_id={}, certificate_path={}, authority={}",
-            quote(&self.tenant_id),
-            quote(&self.client_id),
-            quote(&self.certificate_path.to_string_lossy()),
-            quote(&self.authority)
-        )
+        keyword_args(&[
+            ("tenant_id", Some(&self.tenant_id)),
+            ("client_id", Some(&self.client_id)),
+            (
+                "certificate_path",
+                Some(&self.certificate_path.to_string_lossy()),
+            ),
+            ("authority", Some(&self.authority)),
+        ])
     }
 }
 
@@ -567,13 +575,12 @@ impl CredentialClass for WorkloadIdentityCredential {
     }
 
     fn repr_args(&self) -> String {
-        format!(
-            "tenant_id={}, client_id={}, token_file_path={}, authority={}",
-            quote(&self.tenant_id),
-            quote(&self.client_id),
-            quote(&self.token_file_path),
-            quote(&self.authority)
-        )
+        keyword_args(&[
+            ("tenant_id", Some(&self.tenant_id)),
+            ("client_id", Some(&self.client_id)),
+            ("token_file_path", Some(&self.token_file_path)),
+            ("authority", Some(&self.authority)),
+        ])
     }
 }
 
@@ -654,14 +661,10 @@ impl CredentialClass for ManagedIdentityCredential {
     }
 
     fn repr_args(&self) -> String {
-        format!(
-            "client_id={}, source={}",
-            self.client_id
-                .as_deref()
-                .map(quote)
-                .unwrap_or_else(|| "None".into()),
-            quote(self.source)
-        )
+        keyword_args(&[
+            ("client_id", self.client_id.as_deref()),
+            ("source", Some(self.source)),
+        ])
     }
 }
 
@@ -749,13 +752,7 @@ impl CredentialClass for AzureCliCredential {
     }
 
     fn repr_args(&self) -> String {
-        format!(
-            "tenant_id={}",
-            self.tenant_id
-                .as_deref()
-                .map(quote)
-                .unwrap_or_else(|| "None".into())
-        )
+        keyword_args(&[("tenant_id", self.tenant_id.as_deref())])
     }
 }
 
