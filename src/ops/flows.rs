@@ -689,6 +689,19 @@ impl WorkspaceCreateRest {
         paths.iter().all(|p| within_subscription(p, sub))
     }
 
+    /// The workspace could not be made: its dependents are removed (unless asked to keep
+    /// them) and the error says what became of them and of the group.
+    async fn workspace_failed<A: ArmApi>(&self, arm: &A, e: Error) -> Error {
+        let cleanup = roll_back(arm, &self.created, self.keep_dependents).await;
+        let m = format!(
+            "creating workspace '{}' failed: {}; {cleanup}{}",
+            self.name,
+            e.message,
+            self.kept_group()
+        );
+        with_message(e, m)
+    }
+
     fn kept_group(&self) -> String {
         if self.group_created {
             format!(
@@ -836,15 +849,7 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
         .await
     {
         Ok(state) => Ok(state),
-        Err(e) => {
-            let cleanup = roll_back(arm, &rest.created, rest.keep_dependents).await;
-            let m = format!(
-                "creating workspace '{name}' failed: {}; {cleanup}{}",
-                e.message,
-                rest.kept_group()
-            );
-            Err(with_message(e, m))
-        }
+        Err(e) => Err(rest.workspace_failed(arm, e).await),
     }
 }
 
@@ -890,13 +895,7 @@ pub async fn workspace_create_finish<A: ArmApi>(
         // workspace: after a timeout or a lost connection it may still come, and would
         // then point at deleted dependents.
         Err(e) if e.kind == ErrorKind::OperationFailed => {
-            let cleanup = roll_back(arm, &rest.created, rest.keep_dependents).await;
-            let m = format!(
-                "creating workspace '{name}' failed: {}; {cleanup}{}",
-                e.message,
-                rest.kept_group()
-            );
-            return Err(with_message(e, m));
+            return Err(rest.workspace_failed(arm, e).await)
         }
         Err(e) => return Err(e),
     };
