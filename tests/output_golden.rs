@@ -1,5 +1,5 @@
 //! Golden tests of `output` against what the real az CLI code printed for the same ARM body
-//! (`shared/fixtures/az-output`, README there). Missing fixtures fail the test: a golden test
+//! (`tests/fixtures/az-output`, README there). Missing fixtures fail the test: a golden test
 //! that silently skips proves nothing.
 
 use std::path::{Path, PathBuf};
@@ -7,29 +7,10 @@ use std::path::{Path, PathBuf};
 use _azml::output::{self, Format};
 use serde_json::Value;
 
-/// `AZML_FIXTURES` if set, else the first `shared/fixtures` found walking up from the crate
-/// root (the repository sits beside `shared/` both locally and in CI).
+/// The copies of the reference fixtures kept in the repository (`tests/fixtures`, with their
+/// provenance there).
 fn fixtures_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("AZML_FIXTURES") {
-        let dir = PathBuf::from(dir);
-        assert!(
-            dir.is_dir(),
-            "AZML_FIXTURES={} is not a directory",
-            dir.display()
-        );
-        return dir;
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for ancestor in root.ancestors() {
-        let candidate = ancestor.join("shared").join("fixtures");
-        if candidate.is_dir() {
-            return candidate;
-        }
-    }
-    panic!(
-        "fixtures not found: no shared/fixtures above {} and AZML_FIXTURES unset",
-        root.display()
-    );
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn read(rel: &str) -> String {
@@ -159,7 +140,7 @@ fn workspace_list_entries() {
 const GROUP_PUT_RESPONSE: &str = r#"{"id":"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/cli_test_rg_scenario000001","name":"cli_test_rg_scenario000001","type":"Microsoft.Resources/resourceGroups","location":"westus","managedBy":"test_admin","tags":{"a":"b","c":""},"properties":{"provisioningState":"Succeeded"}}"#;
 
 /// `tests/data/group-create.az.json`: `az group create` on that body, managedBy included.
-/// The shared fixture `az-output/group-create.az.json` prints `managedBy: null` for the same
+/// The fixture `az-output/group-create.az.json` prints `managedBy: null` for the same
 /// body: its converter dropped the field (az's `ResourceGroup` model carries `managed_by`,
 /// and az prints what the service returned). Ours is that fixture with the recorded value;
 /// the test checks that this is the only difference, so the two cannot drift apart.

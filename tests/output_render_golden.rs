@@ -8,14 +8,7 @@ use _azml::output::{self, Format, OutputKind, TableTransformer};
 use serde_json::Value;
 
 fn fixtures_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("AZML_FIXTURES") {
-        return PathBuf::from(dir);
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    root.ancestors()
-        .map(|a| a.join("shared").join("fixtures"))
-        .find(|c| c.is_dir())
-        .unwrap_or_else(|| panic!("no shared/fixtures above {}", root.display()))
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 fn golden() -> Value {

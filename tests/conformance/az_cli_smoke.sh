@@ -3,9 +3,9 @@
 # tests/conformance/test_az_cli.py).
 #
 #   python3 -m venv /tmp/azcli && /tmp/azcli/bin/pip install azure-cli
-#   ../shared/tools/loopback-only tests/conformance/az_cli_smoke.sh /tmp/azcli/bin/az
+#   scripts/loopback-only tests/conformance/az_cli_smoke.sh /tmp/azcli/bin/az
 #
-# Uses the repository's .venv (maturin develop) to serve the emulator, and a throwaway
+# Uses the azml of the repository's .venv to serve the emulator, and a throwaway
 # AZURE_CONFIG_DIR so that the developer's own az profile is never touched.
 set -euo pipefail
 az=${1:-az}

@@ -22,7 +22,6 @@ Every departure from the recordings is listed below with its reason.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +32,8 @@ import requests
 
 import azml
 
-# shared/ sits beside the repository (as in CI); AZML_SHARED overrides, as in scripts/test.sh.
-SHARED = Path(
-    os.environ.get("AZML_SHARED") or Path(__file__).resolve().parents[2].parent / "shared"
-)
-RECORDINGS = SHARED / "fixtures" / "recordings"
+# The recordings kept in the repository (tests/fixtures/PROVENANCE.md says where from).
+RECORDINGS = Path(__file__).resolve().parents[1] / "fixtures" / "recordings"
 LRO_HEADERS = ("azure-asyncoperation", "location", "retry-after")
 ARM_SCOPE = "https://management.azure.com/.default"
 POLL_PATH = re.compile(r"/(operationresults|operationStatuses|workspaceOperationsStatus)/", re.I)
@@ -311,7 +307,7 @@ class Replayer:
 @pytest.fixture
 def replayer() -> Any:
     if not RECORDINGS.is_dir():
-        pytest.fail(f"{RECORDINGS} not found: the shared fixtures must sit beside the repository")
+        pytest.fail(f"{RECORDINGS} not found: the repository's fixtures are missing")
     # Realistic latency sends the polling headers Azure sends (the faster profiles add
     # Retry-After hints everywhere); a time scale of 0 still finishes at once.
     with azml.emulator.start(tls=True, latency="realistic", time_scale=0.0) as emu:
