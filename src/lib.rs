@@ -10,6 +10,7 @@ pub mod arm;
 pub mod auth;
 pub mod emulator;
 pub mod error;
+pub mod loopback_guard;
 pub mod ops;
 pub mod output;
 pub mod runtime;
@@ -18,3 +19,10 @@ pub mod runtime;
 pub mod python;
 
 pub use error::{Error, ErrorKind, Result};
+
+/// Installs ring as rustls's process-wide crypto provider, the one this crate compiles in
+/// (Cargo.toml says why). Our HTTP clients call it; a program that builds reqwest clients of
+/// its own beside ours calls it first. A provider installed before stays.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

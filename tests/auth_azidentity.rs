@@ -26,6 +26,7 @@ async fn tls_emulator() -> Emulator {
 /// A reqwest client that trusts the emulator's CA (what azml builds from `AZML_CA_FILE`).
 fn trusting(ca: &Path) -> reqwest::Client {
     let pem = std::fs::read(ca).unwrap();
+    _azml::install_tls_provider();
     reqwest::Client::builder()
         .no_proxy()
         .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&pem).unwrap())
@@ -105,6 +106,7 @@ async fn client_secret_signs_in_through_our_client() {
 
     // With a client that does not trust the emulator's CA the TLS handshake fails: the
     // transport really is the one given.
+    _azml::install_tls_provider();
     let untrusting = reqwest::Client::builder().no_proxy().build().unwrap();
     let cred = azidentity::client_secret(
         &emu.url(),
@@ -209,6 +211,7 @@ async fn the_environment_credential_picks_azure_identity_for_https_only() {
     let cred = auth::from_env_with(lookup).unwrap();
     assert!(!format!("{cred:?}").contains("AzIdentity"), "{cred:?}");
     let token = cred.get_token(&[ARM], None).await.unwrap();
+    _azml::install_tls_provider();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     assert_eq!(
         arm_status(&plain, &http, token.token.secret()).await,

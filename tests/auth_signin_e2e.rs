@@ -32,6 +32,7 @@ fn data(name: &str) -> PathBuf {
 }
 
 fn http() -> reqwest::Client {
+    _azml::install_tls_provider();
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())

@@ -38,6 +38,7 @@ fn fault_and_throttle_flags_are_in_force() {
         .build()
         .unwrap();
     let result = rt.block_on(async {
+        _azml::install_tls_provider();
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
         let oidc = format!("{endpoint}/{tenant}/v2.0/.well-known/openid-configuration");
         let first = http.get(&oidc).send().await.unwrap();

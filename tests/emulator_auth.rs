@@ -350,6 +350,7 @@ async fn serves_https_with_its_own_ca() {
             .any(|(n, v)| n == name && *v == ca.display().to_string()));
     }
     let pem = std::fs::read(&ca).unwrap();
+    _azml::install_tls_provider();
     let http = reqwest::Client::builder()
         .no_proxy()
         .tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()])

@@ -41,6 +41,7 @@ fn prints_its_environment_then_serves_until_terminated() {
         .build()
         .unwrap();
     let status = rt.block_on(async {
+        _azml::install_tls_provider();
         reqwest::Client::builder()
             .no_proxy()
             .build()

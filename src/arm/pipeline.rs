@@ -107,13 +107,15 @@ pub(crate) fn parse_endpoint(what: &str, endpoint: &str) -> Result<Url> {
 }
 
 /// Builds the shared reqwest client: pooled, keep-alive, HTTP/2 when the server offers it
-/// through ALPN, no redirects (a redirect could carry the token to another host), and no
-/// proxy from the environment.
+/// through ALPN, no redirects (a redirect could carry the token to another host), no proxy
+/// from the environment, and the loopback-only guard when it is on.
 pub(crate) fn build_http_client(
     connect_timeout: Duration,
     read_timeout: Duration,
     ca_file: Option<&std::path::Path>,
 ) -> Result<reqwest::Client> {
+    // reqwest is built without a crypto provider of its own.
+    crate::install_tls_provider();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .read_timeout(read_timeout)
@@ -121,6 +123,7 @@ pub(crate) fn build_http_client(
         .tcp_keepalive(Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
+    builder = crate::loopback_guard::apply(builder);
     if let Some(roots) = fallback_roots(system_root_count()) {
         builder = builder.tls_certs_merge(roots);
     }
@@ -172,6 +175,9 @@ fn fallback_roots(system_roots: usize) -> Option<Vec<reqwest::Certificate>> {
 
 /// A reqwest error with its causes ("connection refused" lives in a source, not the top).
 pub(crate) fn describe(err: &reqwest::Error) -> String {
+    if let Some(refused) = crate::loopback_guard::refusal_in(err) {
+        return refused;
+    }
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(s) = source {

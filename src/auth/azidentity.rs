@@ -183,6 +183,7 @@ mod tests {
     use super::*;
 
     fn http() -> reqwest::Client {
+        crate::install_tls_provider();
         reqwest::Client::builder().no_proxy().build().unwrap()
     }
 

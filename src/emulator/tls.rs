@@ -77,6 +77,9 @@ impl TlsMaterial {
     }
 
     pub(crate) async fn rustls_config(&self) -> io::Result<axum_server::tls_rustls::RustlsConfig> {
+        // ring is the one rustls provider compiled in (Cargo.toml says why); installing it
+        // fails only when someone installed one before us, whose choice then stands.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         axum_server::tls_rustls::RustlsConfig::from_pem(
             self.cert_pem.clone().into_bytes(),
             self.key_pem.clone().into_bytes(),

@@ -145,7 +145,7 @@ impl ArmId {
         expect(0, "subscriptions")?;
         expect(2, "resourceGroups")?;
         expect(4, "providers")?;
-        if parts.len() < 8 || (parts.len() - 6) % 2 != 0 {
+        if parts.len() < 8 || !(parts.len() - 6).is_multiple_of(2) {
             return Err(
                 "expected the form /subscriptions/{id}/resourceGroups/{group}/providers/{namespace}/{type}/{name}"
                     .into(),

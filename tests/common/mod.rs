@@ -112,6 +112,7 @@ fn app(
 }
 
 pub async fn mock(handler: impl Fn(&Req) -> Response + Send + Sync + 'static) -> Mock {
+    _azml::loopback_guard::enforce();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (router, log) = app(&base, handler);
@@ -198,6 +199,8 @@ pub fn client(base: &str) -> ArmClient {
     client_with(config(base), fast_retry())
 }
 
+/// Every client of these tests carries the loopback-only guard (`_azml::loopback_guard`).
 pub fn client_with(config: ArmConfig, retry: RetryPolicy) -> ArmClient {
+    _azml::loopback_guard::enforce();
     ArmClient::with_retry_policy(config, credential(), retry).unwrap()
 }

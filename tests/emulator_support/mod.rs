@@ -38,8 +38,13 @@ impl Reply {
     }
 }
 
+/// Plain reqwest, with the loopback-only guard that every test process here carries.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
+    _azml::install_tls_provider();
+    _azml::loopback_guard::enforce();
+    _azml::loopback_guard::apply(reqwest::Client::builder().no_proxy())
+        .build()
+        .unwrap()
 }
 
 pub async fn start_with(config: EmulatorConfig) -> Env {
