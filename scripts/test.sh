@@ -94,7 +94,7 @@ for version in 3.9 3.13; do
     venv=".venv-py$version"
     rm -rf "$venv"
     "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install "${pip_quiet[@]}" "pytest>=7"
+    "$venv/bin/python" -m pip install "${pip_quiet[@]}" -r requirements-test.txt
     PATH="$norust" "$venv/bin/python" -m pip install "${pip_quiet[@]}" --no-index "$wheel"
     "$loopback" env PATH="$norust" "$venv/bin/python" examples/quickstart.py >/dev/null
     "$loopback" env PATH="$norust" AZML_TEST_INSTALLED_WHEEL="$wheel" \
