@@ -56,8 +56,7 @@ export AZML_REQUIRE_AZ_CLI=1 AZML_REQUIRE_ISOLATION_TESTS=1
 
 step "format and lint"
 cargo fmt --all -- --check
-cargo clippy --locked --all-targets -- -D warnings
-cargo clippy --locked --all-targets --features python -- -D warnings
+cargo clippy --locked --workspace --all-targets -- -D warnings
 .venv-lint/bin/ruff check python tests examples benches scripts
 .venv-lint/bin/ruff format --check python tests examples benches scripts
 

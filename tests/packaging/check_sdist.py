@@ -35,13 +35,17 @@ REQUIRED = [
     "python/azml/__init__.py",
     "python/azml/__init__.pyi",
     "python/azml/py.typed",
-    "src/lib.rs",
-    "src/bin/azml-emulator.rs",
-    "benches/pacing.rs",
+    "crates/azml-core/Cargo.toml",
+    "crates/azml-core/src/lib.rs",
+    "crates/azml-emulator/Cargo.toml",
+    "crates/azml-emulator/src/lib.rs",
+    "crates/azml-emulator/src/main.rs",
+    "crates/azml-python/Cargo.toml",
+    "crates/azml-python/src/lib.rs",
 ]
 # Nothing of the tests (their keys, recordings and data), of local environments, or key files.
 FORBIDDEN_PATH = re.compile(
-    r"^(tests|target|dist|scripts|\.venv[^/]*|\.git|\.ci)(/|$)|\.(pem|key|pfx|p12|crt)$"
+    r"(^|/)(tests|target|dist|scripts|\.venv[^/]*|\.git|\.ci)(/|$)|\.(pem|key|pfx|p12|crt)$"
 )
 SECRET = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----|client[_-]?secret\s*[:=]\s*['\"]\w{8,}")
 METADATA = ["License-File: LICENSE", "Requires-Python: >=3.9", "Classifier: ", "Keywords: "]
@@ -49,7 +53,7 @@ METADATA = ["License-File: LICENSE", "Requires-Python: >=3.9", "Classifier: ", "
 
 def tracked_sources() -> List[str]:
     out = subprocess.run(
-        ["git", "ls-files", "src", "python"], cwd=ROOT, capture_output=True, text=True
+        ["git", "ls-files", "crates/*/src", "python"], cwd=ROOT, capture_output=True, text=True
     )
     if out.returncode != 0:  # not a git checkout: nothing to compare with
         return []

@@ -1,0 +1,594 @@
+//! `Core`: one subscription, one ARM endpoint, one credential; `call` (blocking) and
+//! `call_async` (an asyncio future) run the commands of `azml_core::ops`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use azure_core::credentials::TokenCredential;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::credential::{ClientSecretCredential, PyCredential, SecretCredential};
+use super::poller::{PollerCore, LONG_OPERATIONS};
+use super::{bridge, errors};
+use azml_core::arm::{ArmClient, ArmConfig};
+use azml_core::ops::ids::Kind;
+use azml_core::ops::lro::{ContinuationToken, LongRequest};
+use azml_core::ops::{self, Ops};
+use azml_core::output::{self, Format};
+
+/// Microsoft Graph of the public cloud.
+const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
+
+/// Where tokens come from.
+enum CredentialSource {
+    /// Our `ClientSecretCredential`: used directly, no trip through Python.
+    Secret(Arc<SecretCredential>),
+    /// One of azml's other credentials (`credentials.rs`): used directly too.
+    Native(Arc<super::credentials::NativeCredential>),
+    /// Any Python object with `get_token`.
+    Python(Arc<dyn TokenCredential>),
+    /// None given: the default chain (environment, workload identity, managed identity,
+    /// Azure CLI; never IMDS unless asked), built per process like the ARM client.
+    Default {
+        ca_file: Option<PathBuf>,
+        /// The cloud's Entra ID authority, used when `AZURE_AUTHORITY_HOST` is not set.
+        authority: Option<String>,
+        /// The cloud was chosen explicitly (`cloud=`): its authority wins over
+        /// `AZURE_AUTHORITY_HOST`, as an explicit `authority=` does in azure-identity.
+        authority_wins: bool,
+    },
+}
+
+impl CredentialSource {
+    fn credential(&self) -> azml_core::Result<Arc<dyn TokenCredential>> {
+        match self {
+            CredentialSource::Secret(s) => s.credential(),
+            CredentialSource::Native(n) => n.credential(),
+            CredentialSource::Python(c) => Ok(c.clone()),
+            CredentialSource::Default {
+                ca_file,
+                authority,
+                authority_wins,
+            } => {
+                let (authority, wins) = (authority.clone(), *authority_wins);
+                let options = azml_core::auth::ChainOptions {
+                    ca_file: ca_file.clone(),
+                    ..Default::default()
+                };
+                let chain = azml_core::auth::DefaultChain::from_env_with(
+                    move |k| {
+                        let ours = (k == "AZURE_AUTHORITY_HOST")
+                            .then(|| authority.clone())
+                            .flatten();
+                        match ours {
+                            Some(a) if wins => Some(a),
+                            ours => std::env::var(k).ok().or(ours),
+                        }
+                    },
+                    options,
+                );
+                Ok(Arc::new(azml_core::auth::Cached::new(chain)))
+            }
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) subscription_id: String,
+    pub(crate) config: ArmConfig,
+    /// Microsoft Graph: its own endpoint and token scope.
+    graph: ArmConfig,
+    credential: CredentialSource,
+    pub(crate) format: Format,
+    /// The ARM client of the process that built it: its connection pool belongs to that
+    /// process's runtime, so a forked child builds its own.
+    ops: Mutex<Option<(u32, Ops)>>,
+}
+
+impl Inner {
+    pub(crate) fn ops(&self) -> azml_core::Result<Ops> {
+        let pid = std::process::id();
+        let mut slot = self.ops.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((owner, ops)) = slot.as_ref() {
+            if *owner == pid {
+                return Ok(ops.clone());
+            }
+        }
+        let credential = self.credential.credential()?;
+        let arm = ArmClient::new(self.config.clone(), credential.clone())?;
+        let graph = ArmClient::new(self.graph.clone(), credential)?;
+        let ops = Ops::new(arm, self.subscription_id.clone()).with_graph(graph);
+        *slot = Some((pid, ops.clone()));
+        Ok(ops)
+    }
+}
+
+/// The parameters of the commands that take a name only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Named {
+    name: String,
+}
+
+/// One command with its parameters, parsed (and so checked) before anything is sent.
+#[derive(Debug)]
+enum Request {
+    GroupCreate(ops::GroupCreate),
+    GroupShow(Named),
+    GroupList(ops::GroupList),
+    GroupUpdate(ops::GroupUpdate),
+    GroupExists(Named),
+    GroupDelete(ops::GroupDelete),
+    WorkspaceCreate(Box<ops::WorkspaceCreate>),
+    WorkspaceList(ops::WorkspaceList),
+    WorkspaceShow(ops::WorkspaceRef),
+    WorkspaceUpdate(Box<ops::WorkspaceUpdate>),
+    WorkspaceDelete(ops::WorkspaceDelete),
+    WorkspaceShare(ops::WorkspaceShare),
+    WorkspaceSyncKeys(ops::WorkspaceRef),
+    WorkspaceListKeys(ops::WorkspaceRef),
+    WorkspaceDiagnose(ops::WorkspaceRef),
+    Find(Kind, ops::FindResource),
+}
+
+/// The operation names `call` accepts.
+pub const OPERATIONS: &[&str] = &[
+    "group.create",
+    "group.show",
+    "group.list",
+    "group.exists",
+    "group.delete",
+    "group.update",
+    "workspace.create",
+    "workspace.list",
+    "workspace.show",
+    "workspace.update",
+    "workspace.delete",
+    "workspace.share",
+    "workspace.sync_keys",
+    "workspace.list_keys",
+    "workspace.diagnose",
+    "storage_account.show",
+    "keyvault.show",
+    "application_insights.show",
+    "container_registry.show",
+];
+
+fn params<T: DeserializeOwned>(
+    py: Python<'_>,
+    op: &str,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<T> {
+    let empty;
+    let kwargs = match kwargs {
+        Some(k) => k,
+        None => {
+            empty = PyDict::new(py);
+            &empty
+        }
+    };
+    pythonize::depythonize::<T>(kwargs.as_any())
+        .map_err(|e| errors::validation(py, format!("{op}: {e}")))
+}
+
+impl Request {
+    /// The long commands, for `begin_*`.
+    fn into_long(self) -> Option<LongRequest> {
+        Some(match self {
+            Request::GroupDelete(p) => LongRequest::GroupDelete(p),
+            Request::WorkspaceCreate(p) => LongRequest::WorkspaceCreate(p),
+            Request::WorkspaceUpdate(p) => LongRequest::WorkspaceUpdate(p),
+            Request::WorkspaceDelete(p) => LongRequest::WorkspaceDelete(p),
+            Request::WorkspaceSyncKeys(p) => LongRequest::WorkspaceSyncKeys(p),
+            Request::WorkspaceDiagnose(p) => LongRequest::WorkspaceDiagnose(p),
+            _ => return None,
+        })
+    }
+
+    fn parse(py: Python<'_>, op: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        Ok(match op {
+            "group.create" => Request::GroupCreate(params(py, op, kwargs)?),
+            "group.show" => Request::GroupShow(params(py, op, kwargs)?),
+            "group.list" => Request::GroupList(params(py, op, kwargs)?),
+            "group.exists" => Request::GroupExists(params(py, op, kwargs)?),
+            "group.delete" => Request::GroupDelete(params(py, op, kwargs)?),
+            "workspace.create" => Request::WorkspaceCreate(Box::new(params(py, op, kwargs)?)),
+            "workspace.list" => Request::WorkspaceList(params(py, op, kwargs)?),
+            "workspace.show" => Request::WorkspaceShow(params(py, op, kwargs)?),
+            "workspace.update" => Request::WorkspaceUpdate(Box::new(params(py, op, kwargs)?)),
+            "workspace.delete" => Request::WorkspaceDelete(params(py, op, kwargs)?),
+            "group.update" => Request::GroupUpdate(params(py, op, kwargs)?),
+            "workspace.share" => Request::WorkspaceShare(params(py, op, kwargs)?),
+            "workspace.sync_keys" => Request::WorkspaceSyncKeys(params(py, op, kwargs)?),
+            "workspace.list_keys" => Request::WorkspaceListKeys(params(py, op, kwargs)?),
+            "workspace.diagnose" => Request::WorkspaceDiagnose(params(py, op, kwargs)?),
+            "storage_account.show" => Request::Find(Kind::StorageAccount, params(py, op, kwargs)?),
+            "keyvault.show" => Request::Find(Kind::KeyVault, params(py, op, kwargs)?),
+            "application_insights.show" => {
+                let p: ops::FindResource = params(py, op, kwargs)?;
+                if p.resource_group.is_none() {
+                    return Err(errors::validation(
+                        py,
+                        format!("{op}: resource_group is required"),
+                    ));
+                }
+                Request::Find(Kind::AppInsights, p)
+            }
+            "container_registry.show" => {
+                Request::Find(Kind::ContainerRegistry, params(py, op, kwargs)?)
+            }
+            other => {
+                return Err(errors::validation(
+                    py,
+                    format!(
+                        "unknown operation '{other}': expected one of {}",
+                        OPERATIONS.join(", ")
+                    ),
+                ))
+            }
+        })
+    }
+
+    /// Run the command and shape its result as az prints it (`Value::Null` for the
+    /// commands az prints nothing for).
+    async fn run(self, ops: Ops, format: Format) -> azml_core::Result<Value> {
+        Ok(match self {
+            Request::GroupCreate(p) => output::group(&ops.group_create(p).await?),
+            Request::GroupShow(p) => output::group(&ops.group_show(&p.name).await?),
+            Request::GroupList(p) => Value::Array(
+                ops.group_list_filtered(p)
+                    .await?
+                    .iter()
+                    .map(output::group)
+                    .collect(),
+            ),
+            Request::GroupUpdate(p) => output::group(&ops.group_update(p).await?),
+            Request::GroupExists(p) => Value::Bool(ops.group_exists(&p.name).await?),
+            Request::GroupDelete(p) => {
+                ops.group_delete(p).await?;
+                Value::Null
+            }
+            Request::WorkspaceCreate(p) => {
+                output::workspace(&ops.workspace_create(*p).await?, format)
+            }
+            Request::WorkspaceList(p) => Value::Array(
+                ops.workspace_list(p)
+                    .await?
+                    .iter()
+                    .map(|w| output::workspace_list_entry(w, format))
+                    .collect(),
+            ),
+            Request::WorkspaceShow(p) => output::workspace(&ops.workspace_show(p).await?, format),
+            Request::WorkspaceUpdate(p) => {
+                output::workspace(&ops.workspace_update(*p).await?, format)
+            }
+            Request::WorkspaceDelete(p) => {
+                ops.workspace_delete(p).await?;
+                Value::Null
+            }
+            Request::WorkspaceShare(p) => ops.workspace_share(p).await?,
+            Request::WorkspaceSyncKeys(p) => {
+                ops.workspace_sync_keys(p).await?;
+                Value::Null
+            }
+            Request::WorkspaceListKeys(p) => ops.workspace_list_keys(p).await?,
+            Request::WorkspaceDiagnose(p) => ops.workspace_diagnose(p).await?,
+            Request::Find(kind, p) => ops.find_resource(kind, p).await?,
+        })
+    }
+}
+
+/// The engine under `azml.Client` and `azml.AsyncClient`.
+#[pyclass(module = "azml._azml", frozen)]
+pub struct Core {
+    inner: Arc<Inner>,
+}
+
+impl Core {
+    fn prepare(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<impl std::future::Future<Output = azml_core::Result<Value>> + Send + 'static>
+    {
+        let request = Request::parse(py, op, kwargs)?;
+        // The GIL is held here anyway: pick up logging level changes made since the last call.
+        super::logbridge::refresh(py)?;
+        let inner = self.inner.clone();
+        // One correlation id per call: every request it sends carries it.
+        let correlation = uuid::Uuid::new_v4().to_string();
+        Ok(azml_core::arm::correlated(correlation, async move {
+            let ops = inner.ops()?;
+            request.run(ops, inner.format).await
+        }))
+    }
+}
+
+impl Core {
+    fn credential_source(credential: Bound<'_, PyAny>) -> PyResult<CredentialSource> {
+        Ok(
+            if let Ok(ours) = credential.cast::<ClientSecretCredential>() {
+                CredentialSource::Secret(ours.get().inner.clone())
+            } else if let Some(native) = super::credentials::native_of(&credential) {
+                CredentialSource::Native(native)
+            } else if credential.hasattr("get_token")? {
+                CredentialSource::Python(Arc::new(PyCredential::new(credential.unbind())))
+            } else {
+                return Err(pyo3::exceptions::PyTypeError::new_err(
+                    "credential must have a get_token(*scopes) method",
+                ));
+            },
+        )
+    }
+}
+
+#[pymethods]
+impl Core {
+    #[new]
+    #[pyo3(signature = (subscription_id, endpoint, credential, output = "v1", ca_file = None, graph_endpoint = None, authority = None, polling_interval = None, polling_min_wait = None, polling_max_wait = None, operation_timeout = None, user_agent = None, pacing = true, scope = None, authority_wins = false))]
+    // One parameter per keyword argument of the Python constructor.
+    #[allow(clippy::too_many_arguments)]
+    fn py_new(
+        py: Python<'_>,
+        subscription_id: String,
+        endpoint: String,
+        credential: Option<Bound<'_, PyAny>>,
+        output: &str,
+        ca_file: Option<PathBuf>,
+        graph_endpoint: Option<String>,
+        authority: Option<String>,
+        polling_interval: Option<f64>,
+        polling_min_wait: Option<f64>,
+        polling_max_wait: Option<f64>,
+        operation_timeout: Option<f64>,
+        user_agent: Option<String>,
+        pacing: bool,
+        scope: Option<String>,
+        authority_wins: bool,
+    ) -> PyResult<Self> {
+        let format: Format = output
+            .parse()
+            .map_err(|e: String| errors::validation(py, e))?;
+        if subscription_id.trim().is_empty() {
+            return Err(errors::validation(py, "subscription_id must not be empty"));
+        }
+        let parsed = url::Url::parse(&endpoint)
+            .map_err(|e| errors::validation(py, format!("invalid endpoint '{endpoint}': {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(errors::validation(
+                py,
+                format!("invalid endpoint '{endpoint}': use http:// or https://"),
+            ));
+        }
+        let credential = if let Some(credential) = credential {
+            Self::credential_source(credential)?
+        } else {
+            CredentialSource::Default {
+                ca_file: ca_file.clone(),
+                authority,
+                authority_wins,
+            }
+        };
+        let graph_endpoint = graph_endpoint.unwrap_or_else(|| DEFAULT_GRAPH.to_string());
+        let parsed = url::Url::parse(&graph_endpoint).map_err(|e| {
+            errors::validation(
+                py,
+                format!("invalid graph_endpoint '{graph_endpoint}': {e}"),
+            )
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
+            return Err(errors::validation(
+                py,
+                format!(
+                    "invalid graph_endpoint '{graph_endpoint}': use http:// or https:// and no path"
+                ),
+            ));
+        }
+        if let Some(ua) = &user_agent {
+            if ua.chars().any(|c| c.is_control() || !c.is_ascii()) {
+                return Err(errors::validation(
+                    py,
+                    "user_agent must be printable ASCII (it goes into a header)",
+                ));
+            }
+        }
+        // The interpreter actually running, not the one the extension was built for.
+        let v = py.version_info();
+        let python_version = Some(format!("{}.{}.{}", v.major, v.minor, v.patch));
+        let mut graph = ArmConfig::new(graph_endpoint);
+        // The Graph token is asked for Graph, never the ARM one.
+        graph.scope = format!("{}/.default", graph.endpoint);
+        graph.ca_file = ca_file.clone();
+        // Graph meters differently from ARM and sends none of ARM's rate-limit headers.
+        graph.pacing = azml_core::arm::PacingConfig::off();
+        graph.python_version = python_version.clone();
+        graph.user_agent_suffix = user_agent.clone();
+        let mut config = ArmConfig::new(endpoint);
+        // The cloud's ARM audience: a sovereign or custom cloud's tokens are not the public
+        // cloud's.
+        if let Some(scope) = scope {
+            let scope = scope.trim();
+            if scope.is_empty() || scope.chars().any(char::is_whitespace) {
+                return Err(errors::validation(
+                    py,
+                    "scope must be one non-empty token scope (e.g. https://management.azure.com/.default)",
+                ));
+            }
+            config.scope = scope.to_string();
+        }
+        config.ca_file = ca_file;
+        let set = |name: &str, value: Option<f64>, slot: &mut std::time::Duration| match value {
+            None => Ok(()),
+            Some(v) if v.is_finite() && (0.0..=1e9).contains(&v) => {
+                *slot = std::time::Duration::from_secs_f64(v);
+                Ok(())
+            }
+            Some(v) => Err(errors::validation(
+                py,
+                format!("{name} must be a number of seconds >= 0, not {v}"),
+            )),
+        };
+        set(
+            "polling_interval",
+            polling_interval,
+            &mut config.poll_interval,
+        )?;
+        set(
+            "polling_min_wait",
+            polling_min_wait,
+            &mut config.poll_min_wait,
+        )?;
+        set(
+            "polling_max_wait",
+            polling_max_wait,
+            &mut config.poll_max_wait,
+        )?;
+        set(
+            "operation_timeout",
+            operation_timeout,
+            &mut config.lro_timeout,
+        )?;
+        if config.poll_min_wait > config.poll_max_wait {
+            return Err(errors::validation(
+                py,
+                "polling_min_wait must not be longer than polling_max_wait",
+            ));
+        }
+        config.python_version = python_version;
+        config.user_agent_suffix = user_agent;
+        if !pacing {
+            config.pacing = azml_core::arm::PacingConfig::off();
+        }
+        Ok(Core {
+            inner: Arc::new(Inner {
+                subscription_id,
+                config,
+                graph,
+                credential,
+                format,
+                ops: Mutex::new(None),
+            }),
+        })
+    }
+
+    #[getter]
+    fn subscription_id(&self) -> &str {
+        &self.inner.subscription_id
+    }
+
+    #[getter]
+    fn endpoint(&self) -> &str {
+        &self.inner.config.endpoint
+    }
+
+    /// Whether requests are paced by ARM's token buckets.
+    #[getter]
+    fn pacing(&self) -> bool {
+        self.inner.config.pacing.enabled
+    }
+
+    #[getter]
+    fn graph_endpoint(&self) -> &str {
+        &self.inner.graph.endpoint
+    }
+
+    #[getter]
+    fn output(&self) -> &'static str {
+        match self.inner.format {
+            Format::V1 => "v1",
+            Format::V2 => "v2",
+            Format::Arm => "arm",
+        }
+    }
+
+    /// Run `op` and wait for it, the GIL released; Ctrl-C aborts it.
+    #[pyo3(signature = (op, kwargs = None))]
+    fn call<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.prepare(py, op, kwargs)?;
+        let value = super::blocking::run(py, fut)?;
+        Ok(pythonize::pythonize(py, &value)?)
+    }
+
+    /// Start `op` and return an asyncio future of its result: `future` when given (a fresh
+    /// future of the running loop; the facade creates it in Python), else a new one of the
+    /// running loop.
+    #[pyo3(signature = (op, kwargs = None, future = None))]
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        kwargs: Option<&Bound<'py, PyDict>>,
+        future: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let fut = self.prepare(py, op, kwargs)?;
+        bridge::spawn(py, fut, future)
+    }
+
+    /// A poller for the long command `op` (one of `LONG_OPERATIONS`), its arguments checked;
+    /// nothing is sent until its `begin` or `begin_async`.
+    #[pyo3(signature = (op, kwargs = None))]
+    fn poller(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<PollerCore> {
+        if !LONG_OPERATIONS.contains(&op) {
+            return Err(errors::validation(
+                py,
+                format!(
+                    "'{op}' is not a long operation: expected one of {}",
+                    LONG_OPERATIONS.join(", ")
+                ),
+            ));
+        }
+        let request = Request::parse(py, op, kwargs)?
+            .into_long()
+            .expect("every long operation has a long request");
+        Ok(PollerCore::new(self.inner.clone(), op, request))
+    }
+
+    /// A poller for the operation `token` describes; refused (ValidationError) unless it
+    /// was made for this client's ARM endpoint and subscription. Nothing is sent here.
+    fn resume(&self, py: Python<'_>, token: &str) -> PyResult<PollerCore> {
+        let decoded = ContinuationToken::decode(
+            token,
+            &self.inner.config.endpoint,
+            &self.inner.subscription_id,
+        )
+        .map_err(|e| errors::to_pyerr(py, &e))?;
+        if !LONG_OPERATIONS.contains(&decoded.op.as_str()) {
+            return Err(errors::validation(
+                py,
+                format!(
+                    "the continuation token names an unknown operation '{}'",
+                    decoded.op
+                ),
+            ));
+        }
+        Ok(PollerCore::resumed(
+            self.inner.clone(),
+            decoded,
+            token.trim().to_string(),
+        ))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Core(subscription_id='{}', endpoint='{}', output='{}')",
+            self.inner.subscription_id,
+            self.inner.config.endpoint,
+            self.output()
+        )
+    }
+}
