@@ -9,6 +9,7 @@
 pub mod arm;
 pub mod auth;
 pub mod error;
+pub mod http;
 pub mod loopback_guard;
 pub mod ops;
 pub mod output;

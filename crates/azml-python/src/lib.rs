@@ -6,6 +6,7 @@
 mod azcli;
 mod blocking;
 mod bridge;
+mod client_state;
 mod cloud;
 mod core;
 mod credential;

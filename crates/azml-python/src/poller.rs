@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
-use super::core::Inner;
+use super::client_state::Inner;
 use super::{blocking, bridge, errors};
 use azml_core::error::{Error, ErrorKind};
 use azml_core::ops::lro::{Continuation, ContinuationToken, LongRequest};

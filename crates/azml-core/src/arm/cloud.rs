@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::arm::pipeline::parse_endpoint;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::parse_endpoint;
 
 /// The api-version `az` asks `/metadata/endpoints` for (one cloud object, not the list).
 pub const METADATA_API_VERSION: &str = "2022-09-01";
@@ -138,7 +138,7 @@ impl Cloud {
             {
                 return Ok(c.clone());
             }
-            crate::arm::pipeline::parse_endpoint(
+            crate::http::parse_endpoint(
                 "AZURE_AUTHORITY_HOST",
                 authority.trim().trim_end_matches('/'),
             )?;
@@ -305,7 +305,7 @@ impl Cloud {
     /// `ca_file`: an extra CA certificate to trust (an emulator's), as for ARM.
     pub async fn fetch_metadata(url: &str, ca_file: Option<&Path>) -> Result<Vec<Cloud>> {
         let url = Self::metadata_url(url)?;
-        let http = super::pipeline::build_http_client(
+        let http = crate::http::build_http_client(
             Duration::from_secs(10),
             Duration::from_secs(30),
             ca_file,
@@ -319,7 +319,7 @@ impl Cloud {
             .map_err(|e| {
                 Error::transport(format!(
                     "cannot read the cloud metadata at {shown}: {}",
-                    super::pipeline::describe(&e)
+                    crate::http::describe(&e)
                 ))
             })?;
         let status = resp.status();
@@ -327,7 +327,7 @@ impl Cloud {
         while let Some(chunk) = resp.chunk().await.map_err(|e| {
             Error::transport(format!(
                 "cannot read the cloud metadata at {shown}: {}",
-                super::pipeline::describe(&e)
+                crate::http::describe(&e)
             ))
         })? {
             if body.len() + chunk.len() > METADATA_MAX_BYTES {

@@ -142,7 +142,7 @@ impl ArmClient {
         retry: RetryPolicy,
     ) -> Result<Self> {
         config.endpoint = config.endpoint.trim_end_matches('/').to_string();
-        let endpoint = pipeline::parse_endpoint("ARM endpoint", &config.endpoint)?;
+        let endpoint = crate::http::parse_endpoint("ARM endpoint", &config.endpoint)?;
         if endpoint.path() != "/" {
             return Err(Error::validation(format!(
                 "ARM endpoint {:?} must not have a path",
@@ -162,7 +162,7 @@ impl ArmClient {
         }
         config.pacing.validate().map_err(Error::validation)?;
         let ua = user_agent(&config)?;
-        let http = pipeline::build_http_client(
+        let http = crate::http::build_http_client(
             config.connect_timeout,
             config.read_timeout,
             config.ca_file.as_deref(),

@@ -25,8 +25,8 @@ use azure_identity::{
 };
 
 use super::oauth::{check_client, check_tenant};
-use crate::arm::pipeline::parse_endpoint;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::parse_endpoint;
 
 /// Whether azure_identity can sign in at `authority` (it only accepts `https`).
 pub fn supports_authority(authority: &str) -> bool {

@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 use url::Url;
 
 use super::to_azure_error;
-use crate::arm::pipeline::{build_http_client, describe, parse_endpoint};
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::{build_http_client, describe, parse_endpoint};
 
 pub struct ClientSecretCredential {
     token_url: Url,

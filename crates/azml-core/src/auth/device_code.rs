@@ -12,8 +12,8 @@ use url::Url;
 
 use super::oauth::{self, auth_error, Answer};
 use super::to_azure_error;
-use crate::arm::pipeline::build_http_client;
 use crate::error::{ErrorKind, Result};
+use crate::http::build_http_client;
 
 const WHO: &str = "DeviceCodeCredential";
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -188,7 +188,7 @@ impl DeviceCodeCredential {
                 auth_error(format!(
                     "{WHO}: cannot reach {}: {}",
                     self.devicecode_url,
-                    crate::arm::pipeline::describe(&e)
+                    crate::http::describe(&e)
                 ))
             })?;
         let status = resp.status();

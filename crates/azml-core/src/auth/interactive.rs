@@ -21,8 +21,8 @@ use url::Url;
 
 use super::oauth::{self, auth_error};
 use super::to_azure_error;
-use crate::arm::pipeline::build_http_client;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::build_http_client;
 
 const WHO: &str = "InteractiveBrowserCredential";
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;

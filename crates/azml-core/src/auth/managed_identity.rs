@@ -17,8 +17,8 @@ use url::Url;
 
 use super::oauth;
 use super::to_azure_error;
-use crate::arm::pipeline::{build_http_client, describe, is_loopback};
 use crate::error::{Error, Result};
+use crate::http::{build_http_client, describe, is_loopback};
 
 /// The metadata service's token endpoint; fixed, never configurable, so that nothing can
 /// point the opt-in path somewhere else.

@@ -251,7 +251,7 @@ pub fn from_env_with(
 /// The reqwest client token requests go through (the same settings as our own
 /// credentials': timeouts, the extra CA, no proxy, no redirects).
 pub(crate) fn token_http(ca_file: Option<&std::path::Path>) -> crate::Result<reqwest::Client> {
-    crate::arm::pipeline::build_http_client(
+    crate::http::build_http_client(
         std::time::Duration::from_secs(10),
         std::time::Duration::from_secs(30),
         ca_file,

@@ -7,8 +7,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::arm::pipeline::{describe, parse_endpoint};
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::{describe, parse_endpoint};
 
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
