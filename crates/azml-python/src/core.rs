@@ -14,8 +14,8 @@ use super::client_state::{CredentialSource, Inner};
 use super::credential::{ClientSecretCredential, PyCredential};
 use super::poller::{PollerCore, LONG_OPERATIONS};
 use super::{bridge, errors};
+use azml_core::arm::resource_id::Kind;
 use azml_core::arm::ArmConfig;
-use azml_core::ops::ids::Kind;
 use azml_core::ops::lro::{ContinuationToken, LongRequest};
 use azml_core::ops::{self, Ops};
 use azml_core::output::{self, Format};
@@ -155,13 +155,9 @@ impl Request {
         Ok(match self {
             Request::GroupCreate(p) => output::group(&ops.group_create(p).await?),
             Request::GroupShow(p) => output::group(&ops.group_show(&p.name).await?),
-            Request::GroupList(p) => Value::Array(
-                ops.group_list_filtered(p)
-                    .await?
-                    .iter()
-                    .map(output::group)
-                    .collect(),
-            ),
+            Request::GroupList(p) => {
+                Value::Array(ops.group_list(p).await?.iter().map(output::group).collect())
+            }
             Request::GroupUpdate(p) => output::group(&ops.group_update(p).await?),
             Request::GroupExists(p) => Value::Bool(ops.group_exists(&p.name).await?),
             Request::GroupDelete(p) => {

@@ -35,7 +35,7 @@ pub mod retry;
 pub use pacer::{PacingConfig, RateBucket};
 pub use pipeline::{kind_for_status, ArmResponse};
 pub use poller::{LroState, Pattern as LroPattern, Verb as LroVerb};
-pub use resource_id::{encode_segment, ResourceId};
+pub use resource_id::encode_segment;
 pub use retry::RetryPolicy;
 
 tokio::task_local! {

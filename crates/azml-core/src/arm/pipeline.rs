@@ -231,8 +231,8 @@ impl Pipeline {
             super::encode_segment(subscription),
             super::encode_segment(namespace)
         );
-        let register = self.url_for(&format!("{path}/register"), PROVIDERS_API_VERSION)?;
-        let provider = self.url_for(&path, PROVIDERS_API_VERSION)?;
+        let register = self.url_for(&format!("{path}/register"), super::api_versions::PROVIDERS)?;
+        let provider = self.url_for(&path, super::api_versions::PROVIDERS)?;
         let fail = |e: Error| {
             let mut out = Error::new(
                 e.kind,
@@ -443,9 +443,6 @@ impl Pipeline {
         }
     }
 }
-
-/// api-version of `Microsoft.Resources` provider registration.
-const PROVIDERS_API_VERSION: &str = "2021-04-01";
 
 fn registration_state(body: &Value) -> String {
     body.get("registrationState")

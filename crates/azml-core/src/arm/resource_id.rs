@@ -1,11 +1,12 @@
-//! ARM resource ids: parsing (case-insensitive keys, casing of values preserved) and
-//! building paths with encoded segments.
+//! ARM resource ids: the kinds of resource a workspace links to, the ids users give for them
+//! (parsed and checked before any request), and every request path the client builds. Every
+//! name that goes into a path goes through `encode_segment`, so a name can never add a
+//! segment or a query to the URL.
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::str::FromStr;
-
+use crate::arm::api_versions;
 use crate::error::{Error, Result};
+
+pub const ML_NAMESPACE: &str = "Microsoft.MachineLearningServices";
 
 /// Percent-encode one path segment (a resource or group name).
 pub fn encode_segment(segment: &str) -> String {
@@ -20,455 +21,356 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'(')
     .remove(b')');
 
-/// Checks one value that is about to become a path segment. `.` and `..` are refused
-/// because URL normalisation would turn them into a different path.
-fn check_segment(what: &str, value: &str) -> Result<()> {
-    if value.is_empty() {
-        return Err(Error::validation(format!("{what} must not be empty")));
-    }
-    if value == "." || value == ".." {
-        return Err(Error::validation(format!("{what} must not be '{value}'")));
-    }
-    if value.chars().any(|c| c.is_control()) {
-        return Err(Error::validation(format!(
-            "{what} must not contain control characters"
-        )));
-    }
-    Ok(())
+/// The kinds of resource a workspace links to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Kind {
+    StorageAccount,
+    KeyVault,
+    AppInsights,
+    ContainerRegistry,
+    Workspace,
+    VirtualNetwork,
+    UserAssignedIdentity,
+    /// What a (workspace-based) App Insights component sends its data to.
+    LogAnalytics,
 }
 
-/// `/subscriptions/{sub}`.
-pub fn subscription_path(subscription: &str) -> Result<String> {
-    check_segment("subscription id", subscription)?;
-    Ok(format!("/subscriptions/{}", encode_segment(subscription)))
-}
-
-/// `/subscriptions/{sub}/resourceGroups/{group}`.
-pub fn resource_group_path(subscription: &str, group: &str) -> Result<String> {
-    check_segment("resource group name", group)?;
-    Ok(format!(
-        "{}/resourceGroups/{}",
-        subscription_path(subscription)?,
-        encode_segment(group)
-    ))
-}
-
-/// `/subscriptions/{sub}/resourceGroups/{group}/providers/{namespace}/{type}` (a collection).
-/// `resource_type` may be nested (`virtualNetworks/subnets` is not valid here; use
-/// [`child_path`] for children).
-pub fn provider_collection_path(
-    subscription: &str,
-    group: &str,
-    namespace: &str,
-    resource_type: &str,
-) -> Result<String> {
-    check_segment("provider namespace", namespace)?;
-    check_segment("resource type", resource_type)?;
-    Ok(format!(
-        "{}/providers/{}/{}",
-        resource_group_path(subscription, group)?,
-        encode_segment(namespace),
-        encode_segment(resource_type)
-    ))
-}
-
-/// `/subscriptions/{sub}/resourceGroups/{group}/providers/{namespace}/{type}/{name}`.
-pub fn resource_path(
-    subscription: &str,
-    group: &str,
-    namespace: &str,
-    resource_type: &str,
-    name: &str,
-) -> Result<String> {
-    check_segment("resource name", name)?;
-    Ok(format!(
-        "{}/{}",
-        provider_collection_path(subscription, group, namespace, resource_type)?,
-        encode_segment(name)
-    ))
-}
-
-/// `/subscriptions/{sub}/providers/{namespace}/{type}` (a subscription-wide collection).
-pub fn subscription_provider_path(
-    subscription: &str,
-    namespace: &str,
-    resource_type: &str,
-) -> Result<String> {
-    check_segment("provider namespace", namespace)?;
-    check_segment("resource type", resource_type)?;
-    Ok(format!(
-        "{}/providers/{}/{}",
-        subscription_path(subscription)?,
-        encode_segment(namespace),
-        encode_segment(resource_type)
-    ))
-}
-
-/// `{parent}/{child_type}/{name}` for a child resource (`…/virtualNetworks/v/subnets/s`) or an
-/// action path when `name` is the action. `parent` must already be an encoded path.
-pub fn child_path(parent: &str, child_type: &str, name: &str) -> Result<String> {
-    if !parent.starts_with('/') {
-        return Err(Error::validation(format!(
-            "parent path must start with '/': {parent:?}"
-        )));
-    }
-    check_segment("child resource type", child_type)?;
-    check_segment("child resource name", name)?;
-    Ok(format!(
-        "{}/{}/{}",
-        parent.trim_end_matches('/'),
-        encode_segment(child_type),
-        encode_segment(name)
-    ))
-}
-
-/// A parsed ARM resource id.
-///
-/// Accepted shapes (keywords `subscriptions`, `resourceGroups`, `providers` in any casing):
-/// `/subscriptions/{s}`, `/subscriptions/{s}/resourceGroups/{g}`,
-/// `/subscriptions/{s}[/resourceGroups/{g}]/providers/{ns}/{type}/{name}[/{child}/{n}…]`,
-/// optionally followed by extension resources (`…/providers/{ns2}/{type2}/{name2}`).
-/// Equality and hashing ignore case, as ARM does.
-#[derive(Debug, Clone)]
-pub struct ResourceId {
-    original: String,
-    subscription: String,
-    resource_group: Option<String>,
-    /// The namespace of the last `providers/{ns}` block.
-    namespace: Option<String>,
-    /// `Microsoft.X/type[/child…]`, or `Microsoft.Resources/resourceGroups` /
-    /// `Microsoft.Resources/subscriptions` for ids without a provider block.
-    resource_type: String,
-    name: String,
-    /// All raw segments (unencoded), for rebuilding the encoded path and the parent.
-    segments: Vec<String>,
-}
-
-impl ResourceId {
-    /// Parses an ARM id. Errors are [`crate::ErrorKind::Validation`] and name the problem.
-    pub fn parse(id: &str) -> Result<ResourceId> {
-        let bad = |why: &str| Error::validation(format!("invalid ARM resource id {id:?}: {why}"));
-        let trimmed = id.trim();
-        if !trimmed.starts_with('/') {
-            return Err(bad("it must start with '/subscriptions/'"));
+impl Kind {
+    pub fn namespace(self) -> &'static str {
+        match self {
+            Kind::StorageAccount => "Microsoft.Storage",
+            Kind::KeyVault => "Microsoft.KeyVault",
+            Kind::AppInsights => "Microsoft.Insights",
+            Kind::ContainerRegistry => "Microsoft.ContainerRegistry",
+            Kind::Workspace => ML_NAMESPACE,
+            Kind::VirtualNetwork => "Microsoft.Network",
+            Kind::UserAssignedIdentity => "Microsoft.ManagedIdentity",
+            Kind::LogAnalytics => "Microsoft.OperationalInsights",
         }
-        let body = trimmed.trim_end_matches('/');
-        let segments: Vec<String> = body[1..].split('/').map(str::to_string).collect();
-        if segments.iter().any(|s| s.is_empty()) {
-            return Err(bad("it has an empty segment"));
+    }
+
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Kind::StorageAccount => "storageAccounts",
+            Kind::KeyVault => "vaults",
+            Kind::AppInsights => "components",
+            Kind::ContainerRegistry => "registries",
+            Kind::Workspace => "workspaces",
+            Kind::VirtualNetwork => "virtualNetworks",
+            Kind::UserAssignedIdentity => "userAssignedIdentities",
+            Kind::LogAnalytics => "workspaces",
         }
-        if !segments[0].eq_ignore_ascii_case("subscriptions") {
-            return Err(bad("it must start with '/subscriptions/'"));
+    }
+
+    pub fn api_version(self) -> &'static str {
+        match self {
+            Kind::StorageAccount => api_versions::STORAGE_ACCOUNTS,
+            Kind::KeyVault => api_versions::KEY_VAULTS,
+            Kind::AppInsights => api_versions::APP_INSIGHTS,
+            Kind::ContainerRegistry => api_versions::CONTAINER_REGISTRIES,
+            Kind::Workspace => api_versions::WORKSPACES,
+            Kind::VirtualNetwork => api_versions::NETWORK,
+            Kind::UserAssignedIdentity => api_versions::MANAGED_IDENTITIES,
+            Kind::LogAnalytics => api_versions::LOG_ANALYTICS,
         }
-        let subscription = segments
-            .get(1)
-            .cloned()
-            .ok_or_else(|| bad("the subscription id is missing"))?;
-        let mut resource_group = None;
-        let mut i = 2;
-        if let Some(kw) = segments.get(i) {
-            if kw.eq_ignore_ascii_case("resourceGroups") {
-                let g = segments
-                    .get(i + 1)
-                    .ok_or_else(|| bad("the resource group name is missing"))?;
-                resource_group = Some(g.clone());
-                i += 2;
+    }
+
+    /// How error messages name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::StorageAccount => "storage account",
+            Kind::KeyVault => "key vault",
+            Kind::AppInsights => "application insights",
+            Kind::ContainerRegistry => "container registry",
+            Kind::Workspace => "workspace",
+            Kind::VirtualNetwork => "virtual network",
+            Kind::UserAssignedIdentity => "user-assigned identity",
+            Kind::LogAnalytics => "log analytics workspace",
+        }
+    }
+
+    /// `Microsoft.Storage/storageAccounts`.
+    pub fn full_type(self) -> String {
+        format!("{}/{}", self.namespace(), self.type_name())
+    }
+
+    /// The kind of a parsed id, if it is one of ours (case-insensitive: the service echoes
+    /// ids with its own casing, e.g. `Microsoft.Keyvault`).
+    pub fn of(id: &ArmId) -> Option<Kind> {
+        [
+            Kind::StorageAccount,
+            Kind::KeyVault,
+            Kind::AppInsights,
+            Kind::ContainerRegistry,
+            Kind::Workspace,
+            Kind::VirtualNetwork,
+            Kind::UserAssignedIdentity,
+            Kind::LogAnalytics,
+        ]
+        .into_iter()
+        .find(|k| id.is_type(*k))
+    }
+}
+
+/// A parsed resource id `/subscriptions/{s}/resourceGroups/{g}/providers/{ns}/{type}/{name}`
+/// (nested types allowed). Casing of values kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmId {
+    pub subscription: String,
+    pub resource_group: String,
+    pub namespace: String,
+    /// `(type, name)` pairs, outermost first.
+    pub types: Vec<(String, String)>,
+}
+
+impl ArmId {
+    /// Parse a resource id; the error says what is wrong with it.
+    pub fn parse(id: &str) -> std::result::Result<ArmId, String> {
+        if id.chars().any(|c| c.is_control() || matches!(c, '?' | '#')) {
+            return Err("it contains a control character, '?' or '#'".into());
+        }
+        let rest = id
+            .strip_prefix('/')
+            .ok_or_else(|| "it does not start with '/subscriptions/'".to_string())?;
+        let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+        if parts.iter().any(|p| p.is_empty()) {
+            return Err("it has an empty segment".into());
+        }
+        let expect = |i: usize, key: &str| -> std::result::Result<(), String> {
+            match parts.get(i) {
+                Some(p) if p.eq_ignore_ascii_case(key) => Ok(()),
+                _ => Err(format!(
+                    "expected the form /subscriptions/{{id}}/resourceGroups/{{group}}/providers/{{namespace}}/{{type}}/{{name}} (no '{key}' segment where expected)"
+                )),
             }
-        }
-        let mut namespace = None;
-        let mut resource_type = match &resource_group {
-            Some(_) => "Microsoft.Resources/resourceGroups".to_string(),
-            None => "Microsoft.Resources/subscriptions".to_string(),
         };
-        let mut name = resource_group
-            .clone()
-            .unwrap_or_else(|| subscription.clone());
-        if i < segments.len() {
-            // One or more provider blocks: providers/{ns}/{type}/{name}(/{type}/{name})*
-            while i < segments.len() {
-                if !segments[i].eq_ignore_ascii_case("providers") {
-                    return Err(bad(&format!(
-                        "expected 'providers' but found {:?}",
-                        segments[i]
-                    )));
-                }
-                let ns = segments
-                    .get(i + 1)
-                    .ok_or_else(|| bad("the provider namespace is missing"))?;
-                i += 2;
-                let mut full_type = ns.clone();
-                let mut pairs = 0;
-                while i < segments.len() && !segments[i].eq_ignore_ascii_case("providers") {
-                    let t = &segments[i];
-                    let n = segments
-                        .get(i + 1)
-                        .ok_or_else(|| bad(&format!("the name after type {t:?} is missing")))?;
-                    full_type.push('/');
-                    full_type.push_str(t);
-                    name = n.clone();
-                    pairs += 1;
-                    i += 2;
-                }
-                if pairs == 0 {
-                    return Err(bad(&format!(
-                        "no resource type and name after provider {ns:?}"
-                    )));
-                }
-                namespace = Some(ns.clone());
-                resource_type = full_type;
-            }
+        expect(0, "subscriptions")?;
+        expect(2, "resourceGroups")?;
+        expect(4, "providers")?;
+        if parts.len() < 8 || !(parts.len() - 6).is_multiple_of(2) {
+            return Err(
+                "expected the form /subscriptions/{id}/resourceGroups/{group}/providers/{namespace}/{type}/{name}"
+                    .into(),
+            );
         }
-        Ok(ResourceId {
-            original: body.to_string(),
-            subscription,
-            resource_group,
-            namespace,
-            resource_type,
-            name,
-            segments,
+        let types = parts[6..]
+            .chunks(2)
+            .map(|c| (c[0].to_string(), c[1].to_string()))
+            .collect();
+        Ok(ArmId {
+            subscription: parts[1].to_string(),
+            resource_group: parts[3].to_string(),
+            namespace: parts[5].to_string(),
+            types,
         })
     }
 
-    pub fn subscription(&self) -> &str {
-        &self.subscription
-    }
-
-    pub fn resource_group(&self) -> Option<&str> {
-        self.resource_group.as_deref()
-    }
-
-    /// Provider namespace of the (last) resource, e.g. `Microsoft.MachineLearningServices`.
-    pub fn namespace(&self) -> Option<&str> {
-        self.namespace.as_deref()
-    }
-
-    /// Full type, e.g. `Microsoft.MachineLearningServices/workspaces` or
-    /// `Microsoft.Network/virtualNetworks/subnets` for a child.
-    pub fn resource_type(&self) -> &str {
-        &self.resource_type
-    }
-
-    /// Name of the last resource in the id (for a child, the child's name).
+    /// The last name (the resource's own).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.types.last().expect("parse guarantees one type").1
     }
 
-    /// The id as given (trailing `/` removed), unencoded.
-    pub fn as_str(&self) -> &str {
-        &self.original
+    /// A top-level resource of this kind (not a child resource).
+    pub fn is_type(&self, kind: Kind) -> bool {
+        self.types.len() == 1
+            && self.namespace.eq_ignore_ascii_case(kind.namespace())
+            && self.types[0].0.eq_ignore_ascii_case(kind.type_name())
     }
 
-    /// The id as a request path with every segment percent-encoded, for [`super::ArmClient`].
-    pub fn to_path(&self) -> String {
-        let mut out = String::with_capacity(self.original.len() + 8);
-        for s in &self.segments {
-            out.push('/');
-            out.push_str(&encode_segment(s));
+    /// The request path, every segment encoded.
+    pub fn path(&self) -> String {
+        let mut p = format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/{}",
+            encode_segment(&self.subscription),
+            encode_segment(&self.resource_group),
+            encode_segment(&self.namespace)
+        );
+        for (t, n) in &self.types {
+            p.push('/');
+            p.push_str(&encode_segment(t));
+            p.push('/');
+            p.push_str(&encode_segment(n));
         }
-        out
-    }
-
-    /// The enclosing resource: the parent of a child, the resource an extension resource
-    /// hangs on, the group of a top-level resource, the subscription of a group; `None` for a
-    /// subscription.
-    pub fn parent(&self) -> Option<ResourceId> {
-        let n = self.segments.len();
-        if n <= 2 {
-            return None;
-        }
-        // Drop the last type/name pair; then a dangling `providers/{ns}` too.
-        let mut keep = n - 2;
-        if keep >= 2 && self.segments[keep - 2].eq_ignore_ascii_case("providers") {
-            keep -= 2;
-        }
-        let id = format!("/{}", self.segments[..keep].join("/"));
-        ResourceId::parse(&id).ok()
-    }
-
-    /// Case-insensitive comparison with another id string (false if it does not parse).
-    pub fn matches(&self, other: &str) -> bool {
-        ResourceId::parse(other).is_ok_and(|o| o == *self)
+        p
     }
 }
 
-impl PartialEq for ResourceId {
-    fn eq(&self, other: &Self) -> bool {
-        self.segments.len() == other.segments.len()
-            && self
-                .segments
-                .iter()
-                .zip(&other.segments)
-                .all(|(a, b)| a.to_lowercase() == b.to_lowercase())
+/// Parse the id given for option `option` and check it is a `kind`.
+pub fn parse_dependent(option: &str, id: &str, kind: Kind) -> Result<ArmId> {
+    let parsed = ArmId::parse(id).map_err(|why| {
+        Error::validation(format!(
+            "{option} must be the ARM id of an existing {} (e.g. /subscriptions/{{id}}/resourceGroups/{{group}}/providers/{}/{{name}}); '{id}' is not: {why}",
+            kind.label(),
+            kind.full_type()
+        ))
+    })?;
+    if !parsed.is_type(kind) {
+        let got: Vec<&str> = parsed.types.iter().map(|(t, _)| t.as_str()).collect();
+        return Err(Error::validation(format!(
+            "{option} must be the id of a {} ({}), but '{id}' is a {}/{}",
+            kind.label(),
+            kind.full_type(),
+            parsed.namespace,
+            got.join("/")
+        )));
     }
+    Ok(parsed)
 }
 
-impl Eq for ResourceId {}
-
-impl Hash for ResourceId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for s in &self.segments {
-            s.to_lowercase().hash(state);
-        }
-    }
+pub fn subscription_path(sub: &str) -> String {
+    format!("/subscriptions/{}", encode_segment(sub))
 }
 
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.original)
-    }
+pub fn group_path(sub: &str, group: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourcegroups/{}",
+        encode_segment(sub),
+        encode_segment(group)
+    )
 }
 
-impl FromStr for ResourceId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        ResourceId::parse(s)
-    }
+pub fn groups_path(sub: &str) -> String {
+    format!("/subscriptions/{}/resourcegroups", encode_segment(sub))
+}
+
+/// Path of a top-level resource of `kind` named `name` in `group`.
+pub fn resource_path(sub: &str, group: &str, kind: Kind, name: &str) -> String {
+    format!(
+        "{}/{}",
+        resources_path(sub, group, kind),
+        encode_segment(name)
+    )
+}
+
+/// Path of the collection of `kind` in `group`.
+pub fn resources_path(sub: &str, group: &str, kind: Kind) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
+        encode_segment(sub),
+        encode_segment(group),
+        kind.namespace(),
+        kind.type_name()
+    )
+}
+
+/// The plain (unencoded) id of a resource, as the service writes it in bodies.
+pub fn resource_id(sub: &str, group: &str, kind: Kind, name: &str) -> String {
+    format!(
+        "/subscriptions/{sub}/resourceGroups/{group}/providers/{}/{}/{name}",
+        kind.namespace(),
+        kind.type_name()
+    )
+}
+
+pub fn workspace_path(sub: &str, group: &str, name: &str) -> String {
+    resource_path(sub, group, Kind::Workspace, name)
+}
+
+/// Every workspace of the subscription.
+pub fn subscription_workspaces_path(sub: &str) -> String {
+    format!(
+        "/subscriptions/{}/providers/{ML_NAMESPACE}/workspaces",
+        encode_segment(sub)
+    )
+}
+
+pub fn private_endpoint_path(sub: &str, group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/privateEndpoints/{}",
+        encode_segment(sub),
+        encode_segment(group),
+        encode_segment(name)
+    )
+}
+
+/// Path of a subnet (for the existence check) and its plain id (for the endpoint body).
+pub fn subnet_path_and_id(sub: &str, group: &str, vnet: &str, subnet: &str) -> (String, String) {
+    let path = format!(
+        "{}/subnets/{}",
+        resource_path(sub, group, Kind::VirtualNetwork, vnet),
+        encode_segment(subnet)
+    );
+    let id = format!(
+        "{}/subnets/{subnet}",
+        resource_id(sub, group, Kind::VirtualNetwork, vnet)
+    );
+    (path, id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
 
-    const WS: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/My-RG/providers/Microsoft.MachineLearningServices/workspaces/MyWs";
+    const SA: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1";
 
     #[test]
-    fn parses_workspace_id() {
-        let id = ResourceId::parse(WS).unwrap();
-        assert_eq!(id.subscription(), "00000000-0000-0000-0000-000000000001");
-        assert_eq!(id.resource_group(), Some("My-RG"));
-        assert_eq!(id.namespace(), Some("Microsoft.MachineLearningServices"));
-        assert_eq!(
-            id.resource_type(),
-            "Microsoft.MachineLearningServices/workspaces"
-        );
-        assert_eq!(id.name(), "MyWs");
-        assert_eq!(id.as_str(), WS);
-        assert_eq!(id.to_string(), WS);
+    fn parses_ids_case_insensitively() {
+        let id = ArmId::parse(
+            "/SUBSCRIPTIONS/s/resourcegroups/My-RG/providers/microsoft.keyvault/VAULTS/kv1",
+        )
+        .unwrap();
+        assert_eq!(id.subscription, "s");
+        assert_eq!(id.resource_group, "My-RG");
+        assert_eq!(id.name(), "kv1");
+        assert!(id.is_type(Kind::KeyVault));
+        assert_eq!(Kind::of(&id), Some(Kind::KeyVault));
+        assert!(!id.is_type(Kind::StorageAccount));
     }
 
     #[test]
-    fn keywords_are_case_insensitive_values_keep_casing() {
-        let id = ResourceId::parse(
-            "/SUBSCRIPTIONS/abc/resourcegroups/Rg.One/PROVIDERS/Microsoft.Keyvault/vaults/KV1/",
-        )
-        .unwrap();
-        assert_eq!(id.subscription(), "abc");
-        assert_eq!(id.resource_group(), Some("Rg.One"));
-        assert_eq!(id.namespace(), Some("Microsoft.Keyvault"));
-        assert_eq!(id.resource_type(), "Microsoft.Keyvault/vaults");
-        assert_eq!(id.name(), "KV1");
-        let other = ResourceId::parse(
-            "/subscriptions/ABC/resourceGroups/rg.one/providers/Microsoft.KeyVault/vaults/kv1",
-        )
-        .unwrap();
-        assert_eq!(id, other);
-        assert!(id.matches(other.as_str()));
-    }
-
-    #[test]
-    fn child_and_extension_resources() {
-        let id = ResourceId::parse(
-            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/default",
-        )
-        .unwrap();
-        assert_eq!(
-            id.resource_type(),
-            "Microsoft.Network/virtualNetworks/subnets"
-        );
-        assert_eq!(id.name(), "default");
-        let parent = id.parent().unwrap();
-        assert_eq!(parent.resource_type(), "Microsoft.Network/virtualNetworks");
-        assert_eq!(parent.name(), "v");
-        assert_eq!(
-            parent.parent().unwrap().resource_type(),
-            "Microsoft.Resources/resourceGroups"
-        );
-
-        let ra = ResourceId::parse(&format!(
-            "{WS}/providers/Microsoft.Authorization/roleAssignments/1234"
-        ))
-        .unwrap();
-        assert_eq!(ra.namespace(), Some("Microsoft.Authorization"));
-        assert_eq!(
-            ra.resource_type(),
-            "Microsoft.Authorization/roleAssignments"
-        );
-        assert_eq!(ra.name(), "1234");
-        assert_eq!(ra.resource_group(), Some("My-RG"));
-        assert_eq!(ra.parent().unwrap().as_str(), WS);
-    }
-
-    #[test]
-    fn subscription_and_group_ids() {
-        let s = ResourceId::parse("/subscriptions/s1").unwrap();
-        assert_eq!(s.resource_group(), None);
-        assert_eq!(s.namespace(), None);
-        assert_eq!(s.resource_type(), "Microsoft.Resources/subscriptions");
-        assert_eq!(s.name(), "s1");
-        assert!(s.parent().is_none());
-        let g = ResourceId::parse("/subscriptions/s1/resourceGroups/g1").unwrap();
-        assert_eq!(g.resource_type(), "Microsoft.Resources/resourceGroups");
-        assert_eq!(g.name(), "g1");
-        assert_eq!(g.parent().unwrap(), s);
-        let sub_level = ResourceId::parse(
-            "/subscriptions/s1/providers/Microsoft.Authorization/roleDefinitions/r",
-        )
-        .unwrap();
-        assert_eq!(sub_level.resource_group(), None);
-        assert_eq!(
-            sub_level.resource_type(),
-            "Microsoft.Authorization/roleDefinitions"
-        );
-    }
-
-    #[test]
-    fn malformed_ids_are_validation_errors() {
+    fn rejects_malformed_ids() {
         for bad in [
             "",
-            "subscriptions/s",
-            "/subscriptions",
-            "/subscriptions/",
-            "/tenants/t",
-            "/subscriptions/s//resourceGroups/g",
-            "/subscriptions/s/resourceGroups",
-            "/subscriptions/s/resourceGroups/g/providers",
-            "/subscriptions/s/resourceGroups/g/providers/Microsoft.X",
-            "/subscriptions/s/resourceGroups/g/providers/Microsoft.X/workspaces",
-            "/subscriptions/s/resourceGroups/g/providers/Microsoft.X/workspaces/w/child",
-            "/subscriptions/s/resourceGroups/g/somethingElse/x",
+            "sa1",
+            "subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1/x",
+            "/subscriptions/s/groups/rg/providers/Microsoft.Storage/storageAccounts/sa1",
+            "/subscriptions//resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1?x=1",
         ] {
-            let err = ResourceId::parse(bad).unwrap_err();
-            assert_eq!(err.kind, ErrorKind::Validation, "{bad:?}");
-            assert!(err.message.contains("invalid ARM resource id"), "{err}");
+            assert!(ArmId::parse(bad).is_err(), "{bad:?} accepted");
         }
+        assert!(ArmId::parse(SA).is_ok());
+        assert!(ArmId::parse(&format!("{SA}/")).is_ok());
     }
 
     #[test]
-    fn paths_encode_segments() {
+    fn dependent_of_wrong_type_is_a_validation_error() {
+        let err = parse_dependent("keyvault", SA, Kind::KeyVault).unwrap_err();
+        assert_eq!(err.kind, crate::ErrorKind::Validation);
+        assert!(
+            err.message.contains("Microsoft.KeyVault/vaults"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("Microsoft.Storage/storageAccounts"));
+        let err = parse_dependent("storage_account", "sa1", Kind::StorageAccount).unwrap_err();
+        assert!(err
+            .message
+            .starts_with("storage_account must be the ARM id"));
+        assert!(parse_dependent("storage_account", SA, Kind::StorageAccount).is_ok());
+    }
+
+    #[test]
+    fn paths_encode_names() {
         assert_eq!(
-            resource_group_path("s", "my group(1)").unwrap(),
-            "/subscriptions/s/resourceGroups/my%20group(1)"
+            workspace_path("s", "rg (1)", "ws"),
+            "/subscriptions/s/resourceGroups/rg%20(1)/providers/Microsoft.MachineLearningServices/workspaces/ws"
         );
         assert_eq!(
-            resource_path("s", "grüppe", "Microsoft.X", "things", "a/b").unwrap(),
-            "/subscriptions/s/resourceGroups/gr%C3%BCppe/providers/Microsoft.X/things/a%2Fb"
+            group_path("s", "a/b"),
+            "/subscriptions/s/resourcegroups/a%2Fb"
         );
+        let id = ArmId::parse(SA).unwrap();
+        assert_eq!(id.path(), SA);
+        let (path, id) = subnet_path_and_id("s", "rg", "vnet", "default");
         assert_eq!(
-            child_path("/subscriptions/s/resourceGroups/g", "x", "y?z").unwrap(),
-            "/subscriptions/s/resourceGroups/g/x/y%3Fz"
+            path,
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default"
         );
-        assert_eq!(
-            ResourceId::parse("/subscriptions/s/resourceGroups/a b")
-                .unwrap()
-                .to_path(),
-            "/subscriptions/s/resourceGroups/a%20b"
-        );
-        for bad in ["", ".", ".."] {
-            assert_eq!(
-                resource_group_path("s", bad).unwrap_err().kind,
-                ErrorKind::Validation
-            );
-        }
+        assert_eq!(path, id);
     }
 }

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::ids::Kind;
-use super::{WorkspaceCreate, WorkspaceUpdate};
+use super::params::{WorkspaceCreate, WorkspaceUpdate};
+use crate::arm::resource_id::Kind;
 
 /// The name the v1 CLI gave an auto-created dependent: the first 8 of `[a-z0-9]` of the
 /// lower-cased workspace name, the type word, then random hex, cut to 24 characters.

@@ -14,8 +14,12 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::client::ArmApi;
-use super::flows::{self, WorkspaceCreateRest, WorkspaceDeleteRest};
-use super::{extra, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceRef, WorkspaceUpdate};
+use super::common::within_subscription;
+use super::groups;
+use super::params::{GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceRef, WorkspaceUpdate};
+use super::workspaces::create::{self, WorkspaceCreateRest};
+use super::workspaces::delete::{self, WorkspaceDeleteRest};
+use super::workspaces::{diagnose, keys, update};
 use crate::arm::LroState;
 use crate::error::{Error, Result};
 
@@ -63,7 +67,7 @@ impl Continuation {
             | Continuation::WorkspaceUpdate { operation }
             | Continuation::WorkspaceSyncKeys { operation }
             | Continuation::WorkspaceDiagnose { operation } => {
-                flows::within_subscription(&operation.resource, sub)
+                within_subscription(&operation.resource, sub)
             }
             Continuation::WorkspaceCreate(rest) => rest.within(sub),
             Continuation::WorkspaceDelete(rest) => rest.within(sub),
@@ -75,22 +79,22 @@ impl Continuation {
 pub async fn begin<A: ArmApi>(arm: &A, sub: &str, request: LongRequest) -> Result<Continuation> {
     Ok(match request {
         LongRequest::GroupDelete(p) => Continuation::GroupDelete {
-            operation: flows::group_delete_begin(arm, sub, p).await?,
+            operation: groups::delete_begin(arm, sub, p).await?,
         },
         LongRequest::WorkspaceCreate(p) => Continuation::WorkspaceCreate(Box::new(
-            flows::workspace_create_begin(arm, sub, *p).await?,
+            create::workspace_create_begin(arm, sub, *p).await?,
         )),
         LongRequest::WorkspaceUpdate(p) => Continuation::WorkspaceUpdate {
-            operation: flows::workspace_update_begin(arm, sub, *p).await?,
+            operation: update::workspace_update_begin(arm, sub, *p).await?,
         },
         LongRequest::WorkspaceDelete(p) => Continuation::WorkspaceDelete(Box::new(
-            flows::workspace_delete_begin(arm, sub, p).await?,
+            delete::workspace_delete_begin(arm, sub, p).await?,
         )),
         LongRequest::WorkspaceSyncKeys(p) => Continuation::WorkspaceSyncKeys {
-            operation: extra::workspace_sync_keys_begin(arm, sub, p).await?,
+            operation: keys::workspace_sync_keys_begin(arm, sub, p).await?,
         },
         LongRequest::WorkspaceDiagnose(p) => Continuation::WorkspaceDiagnose {
-            operation: extra::workspace_diagnose_begin(arm, sub, p).await?,
+            operation: diagnose::workspace_diagnose_begin(arm, sub, p).await?,
         },
     })
 }
@@ -101,7 +105,7 @@ pub async fn begin<A: ArmApi>(arm: &A, sub: &str, request: LongRequest) -> Resul
 pub async fn accept<A: ArmApi>(arm: &A, c: Continuation) -> Result<Continuation> {
     Ok(match c {
         Continuation::WorkspaceCreate(rest) => Continuation::WorkspaceCreate(Box::new(
-            flows::workspace_create_accept(arm, *rest).await?,
+            create::workspace_create_accept(arm, *rest).await?,
         )),
         other => other,
     })
@@ -113,10 +117,10 @@ pub async fn finish<A: ArmApi>(arm: &A, c: Continuation) -> Result<Value> {
             arm.wait_for(&operation).await?;
             Value::Null
         }
-        Continuation::WorkspaceCreate(rest) => flows::workspace_create_finish(arm, *rest).await?,
+        Continuation::WorkspaceCreate(rest) => create::workspace_create_finish(arm, *rest).await?,
         Continuation::WorkspaceUpdate { operation } => arm.wait_for(&operation).await?,
         Continuation::WorkspaceDelete(rest) => {
-            flows::workspace_delete_finish(arm, *rest).await?;
+            delete::workspace_delete_finish(arm, *rest).await?;
             Value::Null
         }
         Continuation::WorkspaceDiagnose { operation } => match arm.wait_for(&operation).await? {

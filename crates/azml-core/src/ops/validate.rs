@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::ids::{parse_dependent, ArmId, Kind};
-use super::{GroupCreate, WorkspaceCreate, WorkspaceDelete, WorkspaceRef, WorkspaceUpdate};
+use super::params::{GroupCreate, WorkspaceCreate, WorkspaceDelete, WorkspaceRef, WorkspaceUpdate};
+use crate::arm::resource_id::{parse_dependent, ArmId, Kind};
 use crate::error::{Error, Result};
 
 /// ARM's rule: 1–90 of letters, digits, `_ ( ) - .` (Unicode letters and digits included),

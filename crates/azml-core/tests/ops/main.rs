@@ -1,6 +1,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod e2e;
-mod extra_e2e;
-mod network_e2e;
+mod groups_workspaces;
+mod private_endpoint;
+mod share_keys_lookup;

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use azml_core::arm::{ArmClient, ArmConfig};
 use azml_core::ops::{
-    GroupCreate, GroupDelete, Ops, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
-    WorkspaceUpdate,
+    GroupCreate, GroupDelete, GroupList, Ops, WorkspaceCreate, WorkspaceDelete, WorkspaceList,
+    WorkspaceRef, WorkspaceUpdate,
 };
 use azml_core::output::{self, Format};
 use azml_core::ErrorKind;
@@ -76,7 +76,7 @@ async fn group_lifecycle() {
     assert!(ops.group_exists("rg1").await.unwrap());
     assert_eq!(ops.group_show("RG1").await.unwrap()["name"], "rg1");
     assert!(ops
-        .group_list()
+        .group_list(GroupList::default())
         .await
         .unwrap()
         .iter()

@@ -1,185 +1,24 @@
 //! The command flows against an in-memory ARM double: which requests are sent, in which
 //! order, with which bodies, and what happens when one fails.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
-use async_trait::async_trait;
 use serde_json::{json, Map, Value};
 
-use super::client::ArmApi;
-use super::flows;
-use super::{
-    GroupCreate, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
-    WorkspaceUpdate,
+use super::fake_arm::{FakeArm, GROUP};
+use crate::error::ErrorKind;
+use crate::ops::groups;
+use crate::ops::workspaces::{create, delete, read, update};
+use crate::ops::{
+    GroupCreate, GroupDelete, GroupList, WorkspaceCreate, WorkspaceDelete, WorkspaceList,
+    WorkspaceRef, WorkspaceUpdate,
 };
-use crate::arm::LroState;
-use crate::error::{Error, ErrorKind, Result};
 
 const SUB: &str = "s";
-const GROUP: &str = "/subscriptions/s/resourcegroups/rg";
 const WS: &str =
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1";
 const SA: &str =
     "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/given";
-
-/// Resources keyed by lower-cased path (ARM paths are case-insensitive).
-#[derive(Default)]
-struct FakeArm {
-    store: Mutex<BTreeMap<String, Value>>,
-    calls: Mutex<Vec<String>>,
-    /// (method, path substring, kind): requests that fail.
-    failures: Mutex<Vec<(String, String, ErrorKind)>>,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-    /// (path substring, kind): long-running operations that end with this error.
-    wait_failures: Mutex<Vec<(String, ErrorKind)>>,
-}
-
-fn key(path: &str) -> String {
-    path.split('?').next().unwrap().to_lowercase()
-}
-
-impl FakeArm {
-    fn with_group() -> Self {
-        let f = FakeArm::default();
-        f.seed(
-            GROUP,
-            json!({"id": GROUP, "name": "rg", "location": "westus"}),
-        );
-        f.seed(
-            "/subscriptions/s",
-            json!({"subscriptionId": "s", "tenantId": "tenant-1"}),
-        );
-        f
-    }
-    fn seed(&self, path: &str, body: Value) {
-        self.store.lock().unwrap().insert(key(path), body);
-    }
-    fn fail(&self, method: &str, path_part: &str, kind: ErrorKind) {
-        self.failures
-            .lock()
-            .unwrap()
-            .push((method.into(), path_part.to_lowercase(), kind));
-    }
-    fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
-    }
-    fn writes(&self) -> Vec<String> {
-        self.calls()
-            .into_iter()
-            .filter(|c| !c.starts_with("GET ") && !c.starts_with("HEAD "))
-            .collect()
-    }
-    fn has(&self, path: &str) -> bool {
-        self.store.lock().unwrap().contains_key(&key(path))
-    }
-    fn body(&self, path: &str) -> Value {
-        self.store.lock().unwrap()[&key(path)].clone()
-    }
-    fn begin(&self, method: &str, path: &str) -> Result<()> {
-        self.calls.lock().unwrap().push(format!("{method} {path}"));
-        let lower = path.to_lowercase();
-        for (m, part, kind) in self.failures.lock().unwrap().iter() {
-            if m == method && lower.contains(part.as_str()) {
-                return Err(Error::new(*kind, format!("injected failure of {method}"))
-                    .with_status(400)
-                    .with_code("Injected"));
-            }
-        }
-        Ok(())
-    }
-    /// Lets the other futures of a `join_all` start before this one ends, so that the
-    /// maximum number of writes in flight shows whether they ran concurrently.
-    async fn overlap(&self) {
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        for _ in 0..3 {
-            tokio::task::yield_now().await;
-        }
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-fn not_found(path: &str) -> Error {
-    Error::new(ErrorKind::NotFound, format!("{path} not found")).with_status(404)
-}
-
-#[async_trait]
-impl ArmApi for FakeArm {
-    async fn get(&self, path: &str, _api: &str) -> Result<Value> {
-        self.begin("GET", path)?;
-        let store = self.store.lock().unwrap();
-        store
-            .get(&key(path))
-            .cloned()
-            .ok_or_else(|| not_found(path))
-    }
-    async fn exists(&self, path: &str, _api: &str) -> Result<bool> {
-        self.begin("HEAD", path)?;
-        Ok(self.has(path))
-    }
-    async fn list(&self, path: &str, _api: &str) -> Result<Vec<Value>> {
-        self.begin("GET", path)?;
-        let prefix = format!("{}/", key(path));
-        let store = self.store.lock().unwrap();
-        Ok(store
-            .iter()
-            .filter(|(k, _)| k.starts_with(&prefix) && !k[prefix.len()..].contains('/'))
-            .map(|(_, v)| v.clone())
-            .collect())
-    }
-    async fn put(&self, path: &str, _api: &str, body: &Value) -> Result<Value> {
-        self.begin("PUT", path)?;
-        self.overlap().await;
-        let mut stored = body.clone();
-        stored["id"] = Value::String(path.to_string());
-        stored["name"] = Value::String(path.rsplit('/').next().unwrap().to_string());
-        self.seed(path, stored.clone());
-        Ok(stored)
-    }
-    async fn patch(&self, path: &str, _api: &str, body: &Value) -> Result<Value> {
-        self.begin("PATCH", path)?;
-        let mut store = self.store.lock().unwrap();
-        let current = store.get_mut(&key(path)).ok_or_else(|| not_found(path))?;
-        if let Some(tags) = body.get("tags") {
-            current["tags"] = tags.clone();
-        }
-        if let Some(identity) = body.get("identity") {
-            current["identity"] = identity.clone();
-        }
-        if let Some(props) = body.get("properties").and_then(Value::as_object) {
-            for (k, v) in props {
-                current["properties"][k] = v.clone();
-            }
-        }
-        Ok(current.clone())
-    }
-    async fn delete(&self, path: &str, _api: &str, no_wait: bool) -> Result<()> {
-        let method = if no_wait { "DELETE(no_wait)" } else { "DELETE" };
-        self.begin(method, path)?;
-        self.overlap().await;
-        self.store.lock().unwrap().remove(&key(path));
-        Ok(())
-    }
-    async fn post(&self, path: &str, _api: &str, _body: Option<&Value>) -> Result<Option<Value>> {
-        self.begin("POST", path)?;
-        Ok(None)
-    }
-    async fn wait_for(&self, state: &LroState) -> Result<Value> {
-        let lower = state.resource.to_lowercase();
-        for (part, kind) in self.wait_failures.lock().unwrap().iter() {
-            if lower.contains(part.as_str()) {
-                return Err(Error::new(*kind, "the operation did not succeed"));
-            }
-        }
-        match state.ready_value() {
-            Some(v) => Ok(v.clone()),
-            None => self.get(&state.resource, "").await,
-        }
-    }
-}
 
 fn create(name: &str) -> WorkspaceCreate {
     WorkspaceCreate {
@@ -202,7 +41,7 @@ async fn create_makes_the_missing_dependents_concurrently_then_the_workspace() {
     let arm = FakeArm::with_group();
     let mut tags = Map::new();
     tags.insert("team".into(), "ml".into());
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -281,7 +120,7 @@ async fn given_dependents_are_checked_first_and_not_created() {
     arm.seed(SA, json!({"id": SA}));
     let kv = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv1";
     arm.seed(kv, json!({"id": kv}));
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -312,7 +151,7 @@ async fn a_missing_given_dependent_stops_everything() {
     let arm = FakeArm::with_group();
     let acr =
         "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr1";
-    let err = flows::workspace_create(
+    let err = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -342,7 +181,7 @@ async fn a_missing_given_dependent_stops_everything() {
 async fn missing_group_is_an_error_unless_asked_to_create_it() {
     let arm = FakeArm::default();
     arm.seed("/subscriptions/s", json!({"tenantId": "t"}));
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
@@ -353,7 +192,7 @@ async fn missing_group_is_an_error_unless_asked_to_create_it() {
     );
     assert!(arm.writes().is_empty());
 
-    let err = flows::workspace_create(
+    let err = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -367,7 +206,7 @@ async fn missing_group_is_an_error_unless_asked_to_create_it() {
     assert!(err.message.contains("pass location"), "{}", err.message);
     assert!(arm.writes().is_empty());
 
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -393,7 +232,7 @@ async fn errors_keep_the_service_details_and_say_what_was_kept() {
         "MachineLearningServices/workspaces/",
         ErrorKind::Http,
     );
-    let err = flows::workspace_create(
+    let err = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -415,7 +254,7 @@ async fn errors_keep_the_service_details_and_say_what_was_kept() {
 
     // A missing group: the service's 404 with a message saying what to do.
     let arm = FakeArm::default();
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!((err.kind, err.status), (ErrorKind::NotFound, Some(404)));
@@ -426,12 +265,12 @@ async fn errors_keep_the_service_details_and_say_what_was_kept() {
 async fn an_existing_workspace_is_an_error_unless_exist_ok() {
     let arm = FakeArm::with_group();
     arm.seed(WS, json!({"id": WS, "name": "ws1", "properties": {}}));
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Exists);
     assert!(err.message.contains("exist_ok=True"));
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -454,7 +293,7 @@ async fn a_failed_workspace_put_removes_the_dependents_it_created() {
         "MachineLearningServices/workspaces/ws1",
         ErrorKind::Http,
     );
-    let err = flows::workspace_create(
+    let err = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -499,7 +338,7 @@ async fn a_failed_dependent_removes_the_others_and_stops() {
         ErrorKind::Exists,
     );
     arm.fail("DELETE", "Microsoft.KeyVault", ErrorKind::Authorization);
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Exists);
@@ -527,14 +366,14 @@ async fn tenant_lookup_failure_creates_nothing() {
     // The subscription cannot be read (404 here).
     let arm2 = FakeArm::default();
     arm2.seed(GROUP, json!({"location": "westus"}));
-    let err = flows::workspace_create(&arm2, SUB, create("ws1"))
+    let err = create::workspace_create(&arm2, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Validation);
     assert!(err.message.contains("pass tenant_id"), "{}", err.message);
     assert!(arm2.writes().is_empty());
 
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm2,
         SUB,
         WorkspaceCreate {
@@ -556,7 +395,7 @@ async fn cmk_and_registry_go_into_the_workspace_body() {
     let cmk = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/cmk";
     arm.seed(acr, json!({}));
     arm.seed(cmk, json!({}));
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -590,7 +429,7 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
         pe_resource_group: Some("net".into()),
         ..create("ws1")
     };
-    let err = flows::workspace_create(&arm, SUB, p.clone())
+    let err = create::workspace_create(&arm, SUB, p.clone())
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
@@ -604,7 +443,7 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
         vnet,
         json!({"id": vnet, "location": "westus", "properties": {"subnets": [{"name": "other", "id": format!("{vnet}/subnets/other")}]}}),
     );
-    let err = flows::workspace_create(&arm, SUB, p.clone())
+    let err = create::workspace_create(&arm, SUB, p.clone())
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
@@ -619,7 +458,7 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
         vnet,
         json!({"id": vnet, "location": "northeurope", "properties": {"subnets": [{"name": "Default", "id": subnet}]}}),
     );
-    flows::workspace_create(&arm, SUB, p).await.unwrap();
+    create::workspace_create(&arm, SUB, p).await.unwrap();
     let writes = arm.writes();
     let pe_path =
         "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe1";
@@ -638,11 +477,11 @@ async fn private_endpoint_is_checked_before_and_created_after_the_workspace() {
 #[tokio::test]
 async fn invalid_input_sends_no_request() {
     let arm = FakeArm::with_group();
-    let err = flows::workspace_create(&arm, SUB, create("x"))
+    let err = create::workspace_create(&arm, SUB, create("x"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Validation);
-    let err = flows::group_create(
+    let err = groups::create(
         &arm,
         SUB,
         GroupCreate {
@@ -654,9 +493,9 @@ async fn invalid_input_sends_no_request() {
     .await
     .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Validation);
-    let err = flows::group_show(&arm, "", "rg").await.unwrap_err();
+    let err = groups::show(&arm, "", "rg").await.unwrap_err();
     assert!(err.message.contains("subscription"));
-    let err = flows::workspace_list(
+    let err = read::workspace_list(
         &arm,
         SUB,
         WorkspaceList {
@@ -675,7 +514,7 @@ async fn groups() {
     let arm = FakeArm::default();
     let mut tags = Map::new();
     tags.insert("a".into(), "b".into());
-    let g = flows::group_create(
+    let g = groups::create(
         &arm,
         SUB,
         GroupCreate {
@@ -689,13 +528,19 @@ async fn groups() {
     .unwrap();
     assert_eq!(g["managedBy"], "/x");
     assert_eq!(arm.calls(), [format!("PUT {GROUP}")]);
-    assert!(flows::group_exists(&arm, SUB, "rg").await.unwrap());
+    assert!(groups::exists(&arm, SUB, "rg").await.unwrap());
     assert_eq!(
-        flows::group_show(&arm, SUB, "RG").await.unwrap()["location"],
+        groups::show(&arm, SUB, "RG").await.unwrap()["location"],
         "westus"
     );
-    assert_eq!(flows::group_list(&arm, SUB).await.unwrap().len(), 1);
-    flows::group_delete(
+    assert_eq!(
+        groups::list(&arm, SUB, GroupList::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    groups::delete(
         &arm,
         SUB,
         GroupDelete {
@@ -709,7 +554,7 @@ async fn groups() {
         arm.calls().last().unwrap(),
         &format!("DELETE(no_wait) {GROUP}")
     );
-    assert!(!flows::group_exists(&arm, SUB, "rg").await.unwrap());
+    assert!(!groups::exists(&arm, SUB, "rg").await.unwrap());
 }
 
 #[tokio::test]
@@ -724,13 +569,13 @@ async fn update_patches_only_what_was_passed() {
         resource_group: "rg".into(),
         ..Default::default()
     };
-    let ws = flows::workspace_update(&arm, SUB, base.clone())
+    let ws = update::workspace_update(&arm, SUB, base.clone())
         .await
         .unwrap();
     assert_eq!(ws["tags"]["keep"], "me");
     assert!(arm.writes().is_empty(), "nothing to change: no PATCH");
 
-    let ws = flows::workspace_update(
+    let ws = update::workspace_update(
         &arm,
         SUB,
         WorkspaceUpdate {
@@ -764,7 +609,7 @@ async fn delete_all_resources_removes_the_registry_too() {
             "storageAccount": SA, "keyVault": kv, "applicationInsights": ai,
             "containerRegistry": acr}}),
     );
-    flows::workspace_delete(
+    delete::workspace_delete(
         &arm,
         SUB,
         WorkspaceDelete {
@@ -803,7 +648,9 @@ async fn delete_plain_and_with_empty_registry() {
         resource_group: "rg".into(),
         ..Default::default()
     };
-    flows::workspace_delete(&arm, SUB, p.clone()).await.unwrap();
+    delete::workspace_delete(&arm, SUB, p.clone())
+        .await
+        .unwrap();
     assert_eq!(arm.writes(), [format!("DELETE {WS}")]);
     assert!(arm.has(SA), "a plain delete keeps the dependents");
 
@@ -812,7 +659,7 @@ async fn delete_plain_and_with_empty_registry() {
         json!({"id": WS, "properties": {"storageAccount": SA, "containerRegistry": ""}}),
     );
     arm.fail("DELETE", "storageAccounts", ErrorKind::Authorization);
-    let err = flows::workspace_delete(
+    let err = delete::workspace_delete(
         &arm,
         SUB,
         WorkspaceDelete {
@@ -832,7 +679,7 @@ async fn delete_plain_and_with_empty_registry() {
 async fn list_by_group_and_subscription() {
     let arm = FakeArm::with_group();
     arm.seed(WS, json!({"id": WS}));
-    let by_group = flows::workspace_list(
+    let by_group = read::workspace_list(
         &arm,
         SUB,
         WorkspaceList {
@@ -843,14 +690,14 @@ async fn list_by_group_and_subscription() {
     .await
     .unwrap();
     assert_eq!(by_group.len(), 1);
-    flows::workspace_list(&arm, SUB, WorkspaceList::default())
+    read::workspace_list(&arm, SUB, WorkspaceList::default())
         .await
         .unwrap();
     assert_eq!(
         arm.calls().last().unwrap(),
         "GET /subscriptions/s/providers/Microsoft.MachineLearningServices/workspaces"
     );
-    let shown = flows::workspace_show(
+    let shown = read::workspace_show(
         &arm,
         SUB,
         WorkspaceRef {
@@ -873,7 +720,7 @@ async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
         "MachineLearningServices/workspaces/ws1",
         ErrorKind::Http,
     );
-    let err = flows::workspace_create(
+    let err = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -912,7 +759,7 @@ async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
         "MachineLearningServices/workspaces/ws1",
         ErrorKind::Http,
     );
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert!(err
@@ -931,7 +778,7 @@ async fn keep_dependents_on_failure_keeps_what_was_created_and_says_so() {
 async fn primary_identity_sku_and_v1_legacy_mode_go_into_the_body() {
     let arm = FakeArm::with_group();
     arm.seed(UAI, json!({"id": UAI}));
-    let ws = flows::workspace_create(
+    let ws = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -955,7 +802,7 @@ async fn primary_identity_sku_and_v1_legacy_mode_go_into_the_body() {
 #[tokio::test]
 async fn a_missing_primary_identity_creates_nothing() {
     let arm = FakeArm::with_group();
-    let err = flows::workspace_create(
+    let err = create::workspace_create(
         &arm,
         SUB,
         WorkspaceCreate {
@@ -1001,7 +848,7 @@ async fn bad_sku_and_identity_ids_are_refused_before_any_request() {
             "must be the id of a user-assigned identity",
         ),
     ] {
-        let err = flows::workspace_create(&arm, SUB, p).await.unwrap_err();
+        let err = create::workspace_create(&arm, SUB, p).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Validation);
         assert!(err.message.contains(needle), "{needle}: {}", err.message);
     }
@@ -1019,7 +866,7 @@ async fn update_attaches_the_primary_identity_and_keeps_the_others() {
                "identity": {"type": "SystemAssigned,UserAssigned",
                             "userAssignedIdentities": {other.clone(): {"principalId": "p"}}}}),
     );
-    let ws = flows::workspace_update(
+    let ws = update::workspace_update(
         &arm,
         SUB,
         WorkspaceUpdate {
@@ -1044,7 +891,7 @@ async fn update_attaches_the_primary_identity_and_keeps_the_others() {
 
     // A missing identity: nothing is written.
     let before = arm.writes().len();
-    let err = flows::workspace_update(
+    let err = update::workspace_update(
         &arm,
         SUB,
         WorkspaceUpdate {
@@ -1110,7 +957,7 @@ async fn immutable_properties_are_refused_before_any_request() {
             "cmk_keyvault",
         ),
     ] {
-        let err = flows::workspace_update(&arm, SUB, p).await.unwrap_err();
+        let err = update::workspace_update(&arm, SUB, p).await.unwrap_err();
         assert_eq!(err.kind, ErrorKind::Validation);
         assert!(
             err.message
@@ -1140,7 +987,7 @@ async fn list_over_several_subscriptions_in_the_order_given() {
             .map(|w| w["name"].as_str().unwrap().to_string())
             .collect()
     };
-    let all = flows::workspace_list(
+    let all = read::workspace_list(
         &arm,
         SUB,
         WorkspaceList {
@@ -1154,7 +1001,7 @@ async fn list_over_several_subscriptions_in_the_order_given() {
     assert_eq!(names(all), ["c", "a", "b"]);
     assert_eq!(arm.calls().len(), 2, "{:?}", arm.calls());
     for bad in [vec![], vec!["not-a-guid".to_string()]] {
-        let err = flows::workspace_list(
+        let err = read::workspace_list(
             &arm,
             SUB,
             WorkspaceList {
@@ -1169,7 +1016,7 @@ async fn list_over_several_subscriptions_in_the_order_given() {
     assert_eq!(arm.calls().len(), 2);
     // One failing subscription fails the list, naming it.
     arm.fail("GET", s1, ErrorKind::Authorization);
-    let err = flows::workspace_list(
+    let err = read::workspace_list(
         &arm,
         SUB,
         WorkspaceList {
@@ -1201,16 +1048,18 @@ async fn a_create_begun_here_is_finished_from_its_json_with_the_private_endpoint
         pe_resource_group: Some("net".into()),
         ..create("ws1")
     };
-    let rest = flows::workspace_create_begin(&arm, SUB, p).await.unwrap();
+    let rest = create::workspace_create_begin(&arm, SUB, p).await.unwrap();
     let pe_path =
         "/subscriptions/s/resourceGroups/net/providers/Microsoft.Network/privateEndpoints/pe1";
     // Begun is only decided: the token exists before the first write.
     assert!(arm.writes().is_empty(), "{:?}", arm.writes());
     let json = serde_json::to_string(&rest).unwrap();
     // Another process: only what the JSON says.
-    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    let resumed: create::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
     assert_ne!(resumed, rest, "the local head start does not travel");
-    let ws = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    let ws = create::workspace_create_finish(&arm, resumed)
+        .await
+        .unwrap();
     assert_eq!(arm.writes().last().unwrap(), &format!("PUT {pe_path}"));
     assert_eq!(arm.calls().last().unwrap(), &format!("GET {WS}"));
     assert_eq!(ws["id"], WS);
@@ -1225,7 +1074,7 @@ async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_d
         "machinelearningservices/workspaces/ws1".into(),
         ErrorKind::OperationFailed,
     ));
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::OperationFailed);
@@ -1250,7 +1099,7 @@ async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_d
         "machinelearningservices/workspaces/ws1".into(),
         ErrorKind::Timeout,
     ));
-    let err = flows::workspace_create(&arm, SUB, create("ws1"))
+    let err = create::workspace_create(&arm, SUB, create("ws1"))
         .await
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Timeout);
@@ -1260,12 +1109,12 @@ async fn a_workspace_operation_that_fails_removes_the_dependents_but_a_timeout_d
 #[tokio::test]
 async fn a_token_resumed_after_the_workspace_put_follows_the_workspace_instead_of_rewriting_it() {
     let arm = FakeArm::with_group();
-    let rest = flows::workspace_create_begin(&arm, SUB, create("ws1"))
+    let rest = create::workspace_create_begin(&arm, SUB, create("ws1"))
         .await
         .unwrap();
     let json = serde_json::to_string(&rest).unwrap();
     // The first process gets through every write (then, say, is killed while polling).
-    let first = flows::workspace_create_finish(&arm, rest).await.unwrap();
+    let first = create::workspace_create_finish(&arm, rest).await.unwrap();
     let writes_before = arm.writes();
     assert_eq!(
         puts_of(&writes_before, "MachineLearningServices/workspaces/ws1").len(),
@@ -1283,8 +1132,10 @@ async fn a_token_resumed_after_the_workspace_put_follows_the_workspace_instead_o
         );
     }
     // A second process resumes the same token.
-    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
-    let again = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    let resumed: create::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    let again = create::workspace_create_finish(&arm, resumed)
+        .await
+        .unwrap();
     assert_eq!(again, first);
     let writes = arm.writes();
     let new_writes = &writes[writes_before.len()..];
@@ -1303,13 +1154,15 @@ async fn a_token_resumed_after_the_workspace_put_follows_the_workspace_instead_o
 #[tokio::test]
 async fn a_token_resumed_before_any_write_makes_everything() {
     let arm = FakeArm::with_group();
-    let rest = flows::workspace_create_begin(&arm, SUB, create("ws1"))
+    let rest = create::workspace_create_begin(&arm, SUB, create("ws1"))
         .await
         .unwrap();
     let json = serde_json::to_string(&rest).unwrap();
     drop(rest);
-    let resumed: flows::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
-    let ws = flows::workspace_create_finish(&arm, resumed).await.unwrap();
+    let resumed: create::WorkspaceCreateRest = serde_json::from_str(&json).unwrap();
+    let ws = create::workspace_create_finish(&arm, resumed)
+        .await
+        .unwrap();
     assert_eq!(ws["id"], WS);
     let writes = arm.writes();
     let la = writes
@@ -1331,11 +1184,11 @@ async fn a_token_resumed_before_any_write_makes_everything() {
 #[tokio::test]
 async fn accepting_a_creation_makes_its_writes_and_leaves_only_the_waiting() {
     let arm = FakeArm::with_group();
-    let rest = flows::workspace_create_begin(&arm, SUB, create("ws1"))
+    let rest = create::workspace_create_begin(&arm, SUB, create("ws1"))
         .await
         .unwrap();
     assert!(arm.writes().is_empty());
-    let accepted = flows::workspace_create_accept(&arm, rest).await.unwrap();
+    let accepted = create::workspace_create_accept(&arm, rest).await.unwrap();
     let writes = arm.writes();
     assert_eq!(
         puts_of(&writes, "MachineLearningServices/workspaces/ws1").len(),
@@ -1344,7 +1197,7 @@ async fn accepting_a_creation_makes_its_writes_and_leaves_only_the_waiting() {
     let json = serde_json::to_value(&accepted).unwrap();
     assert!(json.get("plan").is_none(), "{json}");
     assert_eq!(json["created"].as_array().unwrap().len(), 4, "{json}");
-    let ws = flows::workspace_create_finish(&arm, accepted)
+    let ws = create::workspace_create_finish(&arm, accepted)
         .await
         .unwrap();
     assert_eq!(ws["id"], WS);

@@ -1,226 +1,30 @@
-//! The commands, written against [`ArmApi`] so they can be tested without a server.
+//! `az ml workspace create`: first the plan (every read and check, every name chosen, before
+//! any write), then its writes (the group, the missing dependents concurrently, the
+//! workspace), the wait, and the private endpoint. What is left after the plan is
+//! serialisable, so another process can carry it on from a continuation token.
 
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::bodies::{self, Links};
-use super::client::ArmApi;
-use super::ids::{self, ArmId, Kind};
-use super::validate::{self, GivenDependents, DEFAULT_SUBNET};
-use super::{
-    GroupCreate, GroupDelete, WorkspaceCreate, WorkspaceDelete, WorkspaceList, WorkspaceRef,
-    WorkspaceUpdate,
-};
+use super::dependent::Dependent;
+use crate::arm::resource_id::{self as ids, ArmId, Kind};
 use crate::arm::{api_versions, LroState, LroVerb};
 use crate::error::{Error, ErrorKind, Result};
-
-fn subscription(sub: &str) -> Result<()> {
-    if sub.trim().is_empty() {
-        return Err(Error::validation(
-            "no subscription id: pass subscription_id or set AZURE_SUBSCRIPTION_ID",
-        ));
-    }
-    Ok(())
-}
-
-/// `path` (a resource path, its query aside) lies in subscription `sub`, and cannot climb
-/// out of it: a continuation token decoded from outside is only followed that far.
-pub(crate) fn within_subscription(path: &str, sub: &str) -> bool {
-    let path = path.split(['?', '#']).next().unwrap_or_default();
-    let lower = path.to_ascii_lowercase();
-    let prefix = format!("/subscriptions/{}/", sub.to_ascii_lowercase());
-    lower.starts_with(&prefix)
-        && !lower.contains("%2e")
-        && !lower.contains("%2f")
-        && !path.split('/').any(|seg| seg == "." || seg == "..")
-}
-
-fn not_found(e: &Error) -> bool {
-    e.kind == ErrorKind::NotFound
-}
-
-/// The same error with more said about it (kind, status, code and request id kept).
-fn with_message(mut e: Error, message: String) -> Error {
-    e.message = message;
-    e
-}
-
-pub async fn group_create<A: ArmApi>(arm: &A, sub: &str, p: GroupCreate) -> Result<Value> {
-    subscription(sub)?;
-    validate::group_create(&p)?;
-    let body = bodies::group(&p.location, p.tags.as_ref(), p.managed_by.as_deref());
-    arm.put(
-        &ids::group_path(sub, &p.name),
-        api_versions::RESOURCE_GROUPS,
-        &body,
-    )
-    .await
-}
-
-pub async fn group_show<A: ArmApi>(arm: &A, sub: &str, name: &str) -> Result<Value> {
-    subscription(sub)?;
-    validate::group_name(name)?;
-    arm.get(&ids::group_path(sub, name), api_versions::RESOURCE_GROUPS)
-        .await
-}
-
-pub async fn group_list<A: ArmApi>(arm: &A, sub: &str) -> Result<Vec<Value>> {
-    subscription(sub)?;
-    arm.list(&ids::groups_path(sub), api_versions::RESOURCE_GROUPS)
-        .await
-}
-
-pub async fn group_exists<A: ArmApi>(arm: &A, sub: &str, name: &str) -> Result<bool> {
-    subscription(sub)?;
-    validate::group_name(name)?;
-    arm.exists(&ids::group_path(sub, name), api_versions::RESOURCE_GROUPS)
-        .await
-}
-
-pub async fn group_delete<A: ArmApi>(arm: &A, sub: &str, p: GroupDelete) -> Result<()> {
-    subscription(sub)?;
-    validate::group_name(&p.name)?;
-    arm.delete(
-        &ids::group_path(sub, &p.name),
-        api_versions::RESOURCE_GROUPS,
-        p.no_wait,
-    )
-    .await
-}
-
-/// The group deletion, accepted by ARM.
-pub async fn group_delete_begin<A: ArmApi>(arm: &A, sub: &str, p: GroupDelete) -> Result<LroState> {
-    subscription(sub)?;
-    validate::group_name(&p.name)?;
-    arm.begin(
-        LroVerb::Delete,
-        &ids::group_path(sub, &p.name),
-        api_versions::RESOURCE_GROUPS,
-        None,
-    )
-    .await
-}
-
-pub async fn workspace_list<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceList) -> Result<Vec<Value>> {
-    if let Some(g) = &p.resource_group {
-        validate::group_name(g)?;
-    }
-    let subs: Vec<String> = match &p.subscription_ids {
-        None => {
-            subscription(sub)?;
-            vec![sub.to_string()]
-        }
-        Some(given) => validate::subscription_ids(given)?,
-    };
-    let path_for = |s: &str| match &p.resource_group {
-        Some(g) => ids::resources_path(s, g, Kind::Workspace),
-        None => ids::subscription_workspaces_path(s),
-    };
-    // Concurrently, every page of each; joined in the order the subscriptions were given.
-    let results = join_all(subs.iter().map(|s| {
-        let path = path_for(s);
-        async move { (s, arm.list(&path, api_versions::WORKSPACES).await) }
-    }))
-    .await;
-    let several = subs.len() > 1;
-    let mut all = Vec::new();
-    for (s, r) in results {
-        match r {
-            Ok(items) => all.extend(items),
-            Err(e) if several => {
-                let m = format!(
-                    "listing the workspaces of subscription '{s}': {}",
-                    e.message
-                );
-                return Err(with_message(e, m));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(all)
-}
-
-pub async fn workspace_show<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<Value> {
-    subscription(sub)?;
-    validate::workspace_ref(&p)?;
-    arm.get(
-        &ids::workspace_path(sub, &p.resource_group, &p.name),
-        api_versions::WORKSPACES,
-    )
-    .await
-}
-
-pub async fn workspace_update<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceUpdate) -> Result<Value> {
-    let state = workspace_update_begin(arm, sub, p).await?;
-    arm.wait_for(&state).await
-}
-
-/// The PATCH, accepted by ARM (or, with nothing to change, the workspace as it is).
-pub async fn workspace_update_begin<A: ArmApi>(
-    arm: &A,
-    sub: &str,
-    p: WorkspaceUpdate,
-) -> Result<LroState> {
-    subscription(sub)?;
-    validate::workspace_update(&p)?;
-    let path = ids::workspace_path(sub, &p.resource_group, &p.name);
-    let Some(mut body) = bodies::workspace_patch(&p) else {
-        // Nothing to change: what is there now, without a write.
-        let now = arm.get(&path, api_versions::WORKSPACES).await?;
-        return Ok(LroState::finished(
-            LroVerb::Put,
-            format!("{path}?api-version={}", api_versions::WORKSPACES),
-            now,
-        ));
-    };
-    if let Some(uai) = &p.primary_user_assigned_identity {
-        // The primary identity must be attached: read what is attached now, and check the
-        // identity exists, before writing.
-        let uai_path = ArmId::parse(uai).map_err(Error::validation)?.path();
-        let (current, found) = futures::join!(
-            arm.get(&path, api_versions::WORKSPACES),
-            arm.get(&uai_path, ids::MANAGED_IDENTITIES)
-        );
-        let current = current?;
-        if let Err(e) = found {
-            if not_found(&e) {
-                let m = format!(
-                    "primary_user_assigned_identity '{uai}' not found; nothing was changed: create the identity first or fix the id"
-                );
-                return Err(with_message(e, m));
-            }
-            return Err(e);
-        }
-        let identity = current.get("identity").cloned().unwrap_or(Value::Null);
-        body["identity"] = bodies::identity_with(&identity, uai);
-    }
-    arm.begin(LroVerb::Patch, &path, api_versions::WORKSPACES, Some(&body))
-        .await
-}
-
-/// A dependent this call created, for the rollback.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Created {
-    kind: Kind,
-    name: String,
-    path: String,
-}
-
-impl Created {
-    fn describe(&self) -> String {
-        format!("{} '{}'", self.kind.label(), self.name)
-    }
-}
+use crate::ops::bodies::{self, Links};
+use crate::ops::client::ArmApi;
+use crate::ops::common::{not_found, subscription, with_message, within_subscription};
+use crate::ops::params::WorkspaceCreate;
+use crate::ops::validate::{self, GivenDependents, DEFAULT_SUBNET};
 
 /// Delete what this call created, concurrently, best effort; says what happened. With
 /// `keep`, deletes nothing and says what was kept.
-async fn roll_back<A: ArmApi>(arm: &A, created: &[Created], keep: bool) -> String {
+async fn roll_back<A: ArmApi>(arm: &A, created: &[Dependent], keep: bool) -> String {
     if created.is_empty() {
         return "no dependent had been created by this call".into();
     }
     if keep {
-        let kept: Vec<String> = created.iter().map(Created::describe).collect();
+        let kept: Vec<String> = created.iter().map(Dependent::describe).collect();
         return format!(
             "kept the dependents this call had created (keep_dependents_on_failure=True): {}",
             kept.join(", ")
@@ -265,7 +69,7 @@ async fn tenant_of<A: ArmApi>(arm: &A, sub: &str, given: Option<&str>) -> Result
         return Ok(t.to_string());
     }
     let body = arm
-        .get(&ids::subscription_path(sub), ids::SUBSCRIPTIONS)
+        .get(&ids::subscription_path(sub), api_versions::SUBSCRIPTIONS)
         .await
         .map_err(|e| {
             Error::validation(format!(
@@ -422,7 +226,7 @@ pub struct WorkspaceCreateRest {
     plan: Option<Plan>,
     /// The dependents this call creates (all of the plan's), for the rollback.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    created: Vec<Created>,
+    created: Vec<Dependent>,
     #[serde(default)]
     group_created: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -468,8 +272,9 @@ pub async fn workspace_create<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceCreate)
     workspace_create_finish(arm, rest).await
 }
 
-/// Everything up to ARM's acceptance of the workspace PUT (the group, the checks, the
-/// dependents, concurrently).
+/// Everything before the first write: the group and the location, the workspace not there
+/// yet (or, under `exist_ok`, there), every resource given by id and the endpoint's subnet
+/// checked, the vault's tenant known, and the writes planned with their names chosen.
 pub async fn workspace_create_begin<A: ArmApi>(
     arm: &A,
     sub: &str,
@@ -478,8 +283,61 @@ pub async fn workspace_create_begin<A: ArmApi>(
     subscription(sub)?;
     let given: GivenDependents = validate::workspace_create(&p)?;
     let rg = p.resource_group.as_str();
+    let (group, location) = group_and_location(arm, sub, &p).await?;
+    let ws_path = ids::workspace_path(sub, rg, &p.name);
+    if group.is_some() {
+        if let Some(existing) = existing_workspace(arm, &p, &ws_path).await? {
+            return Ok(existing);
+        }
+    }
+    let pe = match &p.pe_name {
+        None => None,
+        Some(pe_name) => {
+            let pe_rg = p.pe_resource_group.as_deref().unwrap_or(rg);
+            let vnet = p.pe_vnet_name.as_deref().unwrap_or_default();
+            let subnet = p.pe_subnet_name.as_deref().unwrap_or(DEFAULT_SUBNET);
+            Some(endpoint_subnet(arm, sub, pe_name, pe_rg, vnet, subnet).await?)
+        }
+    };
+    // Everything given by id must exist before anything is created.
+    check_given(arm, given_checks(&p, &given)).await?;
+    let tenant = if given.keyvault.is_none() {
+        Some(tenant_of(arm, sub, p.tenant_id.as_deref()).await?)
+    } else {
+        None
+    };
+    let (plan, created) = plan_writes(sub, &p, &given, &location, group.is_none(), tenant);
+    let private_endpoint = pe.map(|pe| PrivateEndpointStep {
+        path: ids::private_endpoint_path(sub, &pe.group, &pe.name),
+        name: pe.name,
+        // An endpoint lives in its network's region, which may not be the workspace's.
+        location: pe.location.unwrap_or_else(|| location.clone()),
+        subnet_id: pe.subnet_id,
+        auto_approval: p.pe_auto_approval,
+        workspace_id: ids::resource_id(sub, rg, Kind::Workspace, &p.name),
+        workspace_path: ws_path.clone(),
+    });
+    Ok(WorkspaceCreateRest {
+        name: p.name.clone(),
+        resource_group: rg.to_string(),
+        workspace: None,
+        plan: Some(plan),
+        created,
+        group_created: group.is_none(),
+        private_endpoint,
+        keep_dependents: p.keep_dependents_on_failure,
+        fresh: true,
+    })
+}
 
-    // 1. The group; its location is the default.
+/// The group (`None`: to be created, as asked) and the location: the one given, else the
+/// group's.
+async fn group_and_location<A: ArmApi>(
+    arm: &A,
+    sub: &str,
+    p: &WorkspaceCreate,
+) -> Result<(Option<Value>, String)> {
+    let rg = p.resource_group.as_str();
     let group = match arm
         .get(&ids::group_path(sub, rg), api_versions::RESOURCE_GROUPS)
         .await
@@ -512,42 +370,50 @@ pub async fn workspace_create_begin<A: ArmApi>(
         }
     };
 
-    // 2. The workspace itself.
-    let ws_path = ids::workspace_path(sub, rg, &p.name);
-    if group.is_some() {
-        match arm.get(&ws_path, api_versions::WORKSPACES).await {
-            Ok(existing) if p.exist_ok => {
-                return Ok(WorkspaceCreateRest {
-                    name: p.name.clone(),
-                    resource_group: rg.to_string(),
-                    workspace: Some(LroState::finished(
-                        LroVerb::Put,
-                        format!("{ws_path}?api-version={}", api_versions::WORKSPACES),
-                        existing,
-                    )),
-                    plan: None,
-                    created: Vec::new(),
-                    group_created: false,
-                    private_endpoint: None,
-                    keep_dependents: p.keep_dependents_on_failure,
-                    fresh: true,
-                })
-            }
-            Ok(_) => {
-                return Err(Error::new(
-                    ErrorKind::Exists,
-                    format!(
-                        "workspace '{}' already exists in resource group '{rg}': pass exist_ok=True to get it, or choose another name",
-                        p.name
-                    ),
-                ))
-            }
-            Err(e) if not_found(&e) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    Ok((group, location))
+}
 
-    // 3. Everything given by id must exist before anything is created.
+/// The workspace already there: under `exist_ok` a creation with nothing to do but return
+/// it, otherwise an error; `None` when there is none.
+async fn existing_workspace<A: ArmApi>(
+    arm: &A,
+    p: &WorkspaceCreate,
+    ws_path: &str,
+) -> Result<Option<WorkspaceCreateRest>> {
+    let rg = p.resource_group.as_str();
+    match arm.get(ws_path, api_versions::WORKSPACES).await {
+        Ok(existing) if p.exist_ok => Ok(Some(WorkspaceCreateRest {
+            name: p.name.clone(),
+            resource_group: rg.to_string(),
+            workspace: Some(LroState::finished(
+                LroVerb::Put,
+                format!("{ws_path}?api-version={}", api_versions::WORKSPACES),
+                existing,
+            )),
+            plan: None,
+            created: Vec::new(),
+            group_created: false,
+            private_endpoint: None,
+            keep_dependents: p.keep_dependents_on_failure,
+            fresh: true,
+        })),
+        Ok(_) => Err(Error::new(
+            ErrorKind::Exists,
+            format!(
+                "workspace '{}' already exists in resource group '{rg}': pass exist_ok=True to get it, or choose another name",
+                p.name
+            ),
+        )),
+        Err(e) if not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// What, path and api-version of each resource given by id, for `check_given`.
+fn given_checks(
+    p: &WorkspaceCreate,
+    given: &GivenDependents,
+) -> Vec<(String, String, &'static str)> {
     let mut checks: Vec<(String, String, &'static str)> = Vec::new();
     let mut add_check = |option: &str, id: &Option<ArmId>, kind: Kind, raw: &Option<String>| {
         if let (Some(parsed), Some(raw)) = (id, raw) {
@@ -589,47 +455,43 @@ pub async fn workspace_create_begin<A: ArmApi>(
         Kind::UserAssignedIdentity,
         &p.primary_user_assigned_identity,
     );
-    // The endpoint's subnet, before anything is created.
-    let pe = match &p.pe_name {
-        None => None,
-        Some(pe_name) => {
-            let pe_rg = p.pe_resource_group.as_deref().unwrap_or(rg);
-            let vnet = p.pe_vnet_name.as_deref().unwrap_or_default();
-            let subnet = p.pe_subnet_name.as_deref().unwrap_or(DEFAULT_SUBNET);
-            Some(endpoint_subnet(arm, sub, pe_name, pe_rg, vnet, subnet).await?)
-        }
-    };
-    check_given(arm, checks).await?;
-    let tenant = if given.keyvault.is_none() {
-        Some(tenant_of(arm, sub, p.tenant_id.as_deref()).await?)
-    } else {
-        None
-    };
+    checks
+}
 
-    // 4. The writes, decided now and made by `workspace_create_finish`: the group if asked
-    // for, the missing dependents (names chosen here), the workspace linking them.
-    let mut created: Vec<Created> = Vec::new();
+/// The writes, decided now and made by `run_plan`: the group if it is to be created, the
+/// missing dependents (names chosen here), the workspace linking them.
+fn plan_writes(
+    sub: &str,
+    p: &WorkspaceCreate,
+    given: &GivenDependents,
+    location: &str,
+    create_group: bool,
+    tenant: Option<String>,
+) -> (Plan, Vec<Dependent>) {
+    let rg = p.resource_group.as_str();
+    let ws_path = ids::workspace_path(sub, rg, &p.name);
+    let mut created: Vec<Dependent> = Vec::new();
     let mut dependent_bodies: Vec<Value> = Vec::new();
     let mut plan_dependent = |kind: Kind, body: Value| {
         let name = bodies::dependent_name(&p.name, kind, &bodies::random_hex());
         let path = ids::resource_path(sub, rg, kind, &name);
         let id = ids::resource_id(sub, rg, kind, &name);
-        created.push(Created { kind, name, path });
+        created.push(Dependent { kind, name, path });
         dependent_bodies.push(body);
         id
     };
     let storage_id = given
         .storage_account
         .is_none()
-        .then(|| plan_dependent(Kind::StorageAccount, bodies::storage_account(&location)));
+        .then(|| plan_dependent(Kind::StorageAccount, bodies::storage_account(location)));
     let vault_id = tenant
         .as_ref()
-        .map(|tenant| plan_dependent(Kind::KeyVault, bodies::key_vault(&location, tenant)));
+        .map(|tenant| plan_dependent(Kind::KeyVault, bodies::key_vault(location, tenant)));
     // App Insights needs its Log Analytics workspace (classic components were retired),
     // which `run_plan` creates first.
     let insights_id = given.application_insights.is_none().then(|| {
-        let la_id = plan_dependent(Kind::LogAnalytics, bodies::log_analytics(&location));
-        plan_dependent(Kind::AppInsights, bodies::app_insights(&location, &la_id))
+        let la_id = plan_dependent(Kind::LogAnalytics, bodies::log_analytics(location));
+        plan_dependent(Kind::AppInsights, bodies::app_insights(location, &la_id))
     });
     let given_or = |planned: Option<String>, given: &Option<String>| -> String {
         given
@@ -644,33 +506,13 @@ pub async fn workspace_create_begin<A: ArmApi>(
         container_registry: p.container_registry.clone(),
     };
     let plan = Plan {
-        group_location: group.is_none().then(|| location.clone()),
+        group_location: create_group.then(|| location.to_string()),
         group_path: ids::group_path(sub, rg),
         bodies: dependent_bodies,
-        workspace_path: ws_path.clone(),
-        workspace_body: bodies::workspace(&p, &location, &links, given.sku),
+        workspace_path: ws_path,
+        workspace_body: bodies::workspace(p, location, &links, given.sku),
     };
-    let private_endpoint = pe.map(|pe| PrivateEndpointStep {
-        path: ids::private_endpoint_path(sub, &pe.group, &pe.name),
-        name: pe.name,
-        // An endpoint lives in its network's region, which may not be the workspace's.
-        location: pe.location.unwrap_or_else(|| location.clone()),
-        subnet_id: pe.subnet_id,
-        auto_approval: p.pe_auto_approval,
-        workspace_id: ids::resource_id(sub, rg, Kind::Workspace, &p.name),
-        workspace_path: ws_path.clone(),
-    });
-    Ok(WorkspaceCreateRest {
-        name: p.name.clone(),
-        resource_group: rg.to_string(),
-        workspace: None,
-        plan: Some(plan),
-        created,
-        group_created: group.is_none(),
-        private_endpoint,
-        keep_dependents: p.keep_dependents_on_failure,
-        fresh: true,
-    })
+    (plan, created)
 }
 
 impl WorkspaceCreateRest {
@@ -720,7 +562,6 @@ impl WorkspaceCreateRest {
 /// them).
 async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -> Result<LroState> {
     let rg = &rest.resource_group;
-    let name = &rest.name;
     if plan.bodies.len() != rest.created.len() {
         return Err(Error::validation(
             "not an azml continuation token: its plan does not match its dependents",
@@ -738,13 +579,43 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
             with_message(e, m)
         })?;
     }
-    let steps: Vec<(&Created, &Value)> = rest.created.iter().zip(&plan.bodies).collect();
+    make_dependents(arm, rest, plan).await?;
+    // A resumed plan may have been carried out up to the workspace PUT, or beyond: then
+    // the workspace is followed where it is rather than written a second time.
+    if !rest.fresh {
+        if let Some(state) = workspace_already_asked(arm, plan).await? {
+            return Ok(state);
+        }
+    }
+    match arm
+        .begin(
+            LroVerb::Put,
+            &plan.workspace_path,
+            api_versions::WORKSPACES,
+            Some(&plan.workspace_body),
+        )
+        .await
+    {
+        Ok(state) => Ok(state),
+        Err(e) => Err(rest.workspace_failed(arm, e).await),
+    }
+}
+
+/// The dependents of the plan, concurrently (a Log Analytics workspace before its App
+/// Insights component); a failure removes those made here, unless asked to keep them.
+async fn make_dependents<A: ArmApi>(
+    arm: &A,
+    rest: &WorkspaceCreateRest,
+    plan: &Plan,
+) -> Result<()> {
+    let name = &rest.name;
+    let steps: Vec<(&Dependent, &Value)> = rest.created.iter().zip(&plan.bodies).collect();
     let resumed = !rest.fresh;
     async fn put<'a, A: ArmApi>(
         arm: &A,
-        (c, body): (&'a Created, &Value),
+        (c, body): (&'a Dependent, &Value),
         resumed: bool,
-    ) -> (&'a Created, Result<Value>) {
+    ) -> (&'a Dependent, Result<Value>) {
         if resumed {
             // What an earlier process made is left as it is: a PUT would reset what the
             // workspace has changed since (its identity in the vault's access policies).
@@ -784,7 +655,7 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
             }
         });
     let mut made = Vec::new();
-    let mut first_error: Option<(&Created, Error)> = None;
+    let mut first_error: Option<(&Dependent, Error)> = None;
     for (c, r) in join_all(chains).await.into_iter().flatten() {
         match r {
             Ok(_) => made.push(c.clone()),
@@ -805,51 +676,40 @@ async fn run_plan<A: ArmApi>(arm: &A, rest: &WorkspaceCreateRest, plan: &Plan) -
         );
         return Err(with_message(e, m));
     }
+    Ok(())
+}
 
-    // A resumed plan may have been carried out up to the workspace PUT, or beyond: then
-    // the workspace is followed where it is rather than written a second time.
-    if !rest.fresh {
-        match arm
-            .get(&plan.workspace_path, api_versions::WORKSPACES)
-            .await
-        {
-            Ok(existing) => {
-                let mut state = LroState::finished(
-                    LroVerb::Put,
-                    format!(
-                        "{}?api-version={}",
-                        plan.workspace_path,
-                        api_versions::WORKSPACES
-                    ),
-                    Value::Null,
-                );
-                let settled = existing
-                    .pointer("/properties/provisioningState")
-                    .and_then(Value::as_str)
-                    .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"));
-                if settled {
-                    state.ready = Some(existing);
-                } else {
-                    state.ready = None;
-                    state.pattern = crate::arm::LroPattern::ProvisioningState;
-                }
-                return Ok(state);
-            }
-            Err(e) if not_found(&e) => {}
-            Err(e) => return Err(e),
-        }
-    }
+/// The workspace of a resumed plan, if an earlier process had already asked for it: its
+/// operation, settled or to follow by its provisioning state.
+async fn workspace_already_asked<A: ArmApi>(arm: &A, plan: &Plan) -> Result<Option<LroState>> {
     match arm
-        .begin(
-            LroVerb::Put,
-            &plan.workspace_path,
-            api_versions::WORKSPACES,
-            Some(&plan.workspace_body),
-        )
+        .get(&plan.workspace_path, api_versions::WORKSPACES)
         .await
     {
-        Ok(state) => Ok(state),
-        Err(e) => Err(rest.workspace_failed(arm, e).await),
+        Ok(existing) => {
+            let mut state = LroState::finished(
+                LroVerb::Put,
+                format!(
+                    "{}?api-version={}",
+                    plan.workspace_path,
+                    api_versions::WORKSPACES
+                ),
+                Value::Null,
+            );
+            let settled = existing
+                .pointer("/properties/provisioningState")
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"));
+            if settled {
+                state.ready = Some(existing);
+            } else {
+                state.ready = None;
+                state.pattern = crate::arm::LroPattern::ProvisioningState;
+            }
+            Ok(Some(state))
+        }
+        Err(e) if not_found(&e) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -927,145 +787,4 @@ pub async fn workspace_create_finish<A: ArmApi>(
         })?;
     // The workspace now lists the endpoint connection.
     arm.get(&pe.workspace_path, api_versions::WORKSPACES).await
-}
-
-pub async fn workspace_delete<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceDelete) -> Result<()> {
-    let no_wait = p.no_wait;
-    let rest = workspace_delete_begin(arm, sub, p).await?;
-    // Dependents can only go once the workspace is gone, so with all_resources the
-    // workspace delete is waited for even under no_wait.
-    if no_wait && rest.dependents.is_empty() && rest.skipped.is_empty() {
-        return Ok(());
-    }
-    workspace_delete_finish(arm, rest).await
-}
-
-/// What is left of a workspace deletion once ARM has accepted the workspace DELETE:
-/// waiting for it, then deleting the resources it linked to (with `all_resources`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WorkspaceDeleteRest {
-    name: String,
-    workspace: LroState,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    dependents: Vec<Created>,
-    /// Linked resources whose ids azml does not know how to delete.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    skipped: Vec<String>,
-    /// Do not wait for the dependents' deletions.
-    #[serde(default)]
-    no_wait: bool,
-}
-
-impl WorkspaceDeleteRest {
-    /// Every path this deletion would touch lies in `sub`.
-    pub(crate) fn within(&self, sub: &str) -> bool {
-        within_subscription(&self.workspace.resource, sub)
-            && self
-                .dependents
-                .iter()
-                .all(|c| within_subscription(&c.path, sub))
-    }
-}
-
-/// The workspace DELETE, accepted by ARM; with `all_resources`, its links read before.
-pub async fn workspace_delete_begin<A: ArmApi>(
-    arm: &A,
-    sub: &str,
-    p: WorkspaceDelete,
-) -> Result<WorkspaceDeleteRest> {
-    subscription(sub)?;
-    validate::workspace_delete(&p)?;
-    let ws_path = ids::workspace_path(sub, &p.resource_group, &p.name);
-    // The links must be read before the workspace goes.
-    let linked = if p.all_resources {
-        Some(arm.get(&ws_path, api_versions::WORKSPACES).await?)
-    } else {
-        None
-    };
-    let delete_path = if p.permanently_delete {
-        format!("{ws_path}?forceToPurge=true")
-    } else {
-        ws_path
-    };
-    let mut dependents = Vec::new();
-    let mut skipped = Vec::new();
-    let props = linked.as_ref().and_then(|b| b.get("properties"));
-    for key in [
-        "storageAccount",
-        "keyVault",
-        "applicationInsights",
-        "containerRegistry",
-    ] {
-        let Some(id) = props
-            .and_then(|p| p.get(key))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        else {
-            continue;
-        };
-        match ArmId::parse(id)
-            .ok()
-            .and_then(|a| Kind::of(&a).map(|k| (a, k)))
-        {
-            Some((a, kind)) => dependents.push(Created {
-                kind,
-                name: a.name().to_string(),
-                path: a.path(),
-            }),
-            None => skipped.push(format!("{key} '{id}'")),
-        }
-    }
-    let workspace = arm
-        .begin(
-            LroVerb::Delete,
-            &delete_path,
-            api_versions::WORKSPACES,
-            None,
-        )
-        .await?;
-    Ok(WorkspaceDeleteRest {
-        name: p.name,
-        workspace,
-        dependents,
-        skipped,
-        no_wait: p.no_wait,
-    })
-}
-
-/// The rest of [`workspace_delete`], in this process or another.
-pub async fn workspace_delete_finish<A: ArmApi>(arm: &A, rest: WorkspaceDeleteRest) -> Result<()> {
-    arm.wait_for(&rest.workspace).await?;
-    let no_wait = rest.no_wait;
-    let results = join_all(
-        rest.dependents
-            .iter()
-            .map(|c| async move { (c, arm.delete(&c.path, c.kind.api_version(), no_wait).await) }),
-    )
-    .await;
-    let mut failed: Option<Error> = None;
-    let mut problems = Vec::new();
-    for (c, r) in results {
-        if let Err(e) = r {
-            problems.push(format!("{} ({e})", c.describe()));
-            failed.get_or_insert(e);
-        }
-    }
-    problems.extend(
-        rest.skipped
-            .into_iter()
-            .map(|s| format!("{s} (not a resource id azml knows)")),
-    );
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let m = format!(
-        "workspace '{}' was deleted, but not all of its resources: {}",
-        rest.name,
-        problems.join(", ")
-    );
-    Err(match failed {
-        Some(e) => with_message(e, m),
-        None => Error::new(ErrorKind::Http, m),
-    })
 }

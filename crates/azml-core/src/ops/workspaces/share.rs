@@ -1,157 +1,18 @@
-//! The commands beyond create/show/list/update/delete: `group update`, `group list --tag`,
-//! `ml workspace share|sync-keys|list-keys|diagnose`, and the `show` of the dependents
-//! (whose ids `workspace create` takes).
+//! `az ml workspace share`: a role assignment at the workspace's scope, the role found by
+//! name or GUID, the user looked up in Microsoft Graph by user principal name (or taken as
+//! an object id); an identical assignment already there is returned as it is.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use super::client::ArmApi;
-use super::ids::{self, Kind};
-use super::validate;
-use super::{FindResource, GroupList, GroupUpdate, WorkspaceRef, WorkspaceShare};
-use crate::arm::{api_versions, encode_segment, LroState, LroVerb};
+use crate::arm::resource_id::{self as ids, Kind};
+use crate::arm::{api_versions, encode_segment};
 use crate::error::{Error, ErrorKind, Result};
-
-/// Characters of an OData `$filter` that must be percent-encoded in a query string.
-const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'@');
-
-fn encode_query(v: &str) -> String {
-    percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string()
-}
-
-/// An OData string literal: `'` doubled.
-fn odata_literal(v: &str) -> String {
-    format!("'{}'", v.replace('\'', "''"))
-}
-
-fn check_subscription(sub: &str) -> Result<()> {
-    if sub.trim().is_empty() {
-        return Err(Error::validation(
-            "no subscription id: pass subscription_id or set AZURE_SUBSCRIPTION_ID",
-        ));
-    }
-    Ok(())
-}
+use crate::ops::client::ArmApi;
+use crate::ops::common::{encode_query, odata_literal, workspace_path};
+use crate::ops::params::{WorkspaceRef, WorkspaceShare};
 
 pub fn is_guid(s: &str) -> bool {
     uuid::Uuid::try_parse(s).is_ok()
-}
-
-// ---------------------------------------------------------------------------------------
-// Groups
-
-pub async fn group_update<A: ArmApi>(arm: &A, sub: &str, p: GroupUpdate) -> Result<Value> {
-    check_subscription(sub)?;
-    validate::group_name(&p.name)?;
-    let path = ids::group_path(sub, &p.name);
-    match &p.tags {
-        Some(tags) => {
-            validate::tags(tags)?;
-            arm.patch(
-                &path,
-                api_versions::RESOURCE_GROUPS,
-                &json!({ "tags": Value::Object(tags.clone()) }),
-            )
-            .await
-        }
-        // Nothing to change: az prints the group as it is.
-        None => arm.get(&path, api_versions::RESOURCE_GROUPS).await,
-    }
-}
-
-/// az's `--tag key[=value]` as an ARM `$filter` (`None`: no filter).
-pub fn tag_filter(tag: Option<&str>) -> Result<Option<String>> {
-    let Some(tag) = tag else { return Ok(None) };
-    let (key, value) = match tag.split_once('=') {
-        Some((k, v)) => (k, v),
-        None => (tag, ""),
-    };
-    if key.trim().is_empty() {
-        return Err(Error::validation(format!(
-            "tag filter '{tag}' has no tag name: use 'name' or 'name=value'"
-        )));
-    }
-    let mut filter = format!("tagName eq {}", odata_literal(key));
-    // az leaves the value out of the filter when it is empty (`--tag k` or `--tag k=`).
-    if !value.is_empty() {
-        filter.push_str(&format!(" and tagValue eq {}", odata_literal(value)));
-    }
-    Ok(Some(filter))
-}
-
-pub async fn group_list<A: ArmApi>(arm: &A, sub: &str, p: GroupList) -> Result<Vec<Value>> {
-    check_subscription(sub)?;
-    let mut path = ids::groups_path(sub);
-    if let Some(filter) = tag_filter(p.tag.as_deref())? {
-        path.push_str("?$filter=");
-        path.push_str(&encode_query(&filter));
-    }
-    arm.list(&path, api_versions::RESOURCE_GROUPS).await
-}
-
-// ---------------------------------------------------------------------------------------
-// Workspace actions
-
-fn workspace_path(sub: &str, p: &WorkspaceRef) -> Result<String> {
-    check_subscription(sub)?;
-    validate::workspace_ref(p)?;
-    Ok(ids::workspace_path(sub, &p.resource_group, &p.name))
-}
-
-pub async fn workspace_sync_keys<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<()> {
-    let path = format!("{}/resyncKeys", workspace_path(sub, &p)?);
-    arm.post(&path, api_versions::WORKSPACES, None).await?;
-    Ok(())
-}
-
-/// The `resyncKeys` POST, accepted by ARM (long-running on api-versions from 2021 on).
-pub async fn workspace_sync_keys_begin<A: ArmApi>(
-    arm: &A,
-    sub: &str,
-    p: WorkspaceRef,
-) -> Result<LroState> {
-    let path = format!("{}/resyncKeys", workspace_path(sub, &p)?);
-    arm.begin(LroVerb::Post, &path, api_versions::WORKSPACES, None)
-        .await
-}
-
-/// The `diagnose` POST, accepted by ARM (answered with a `Location` to poll).
-pub async fn workspace_diagnose_begin<A: ArmApi>(
-    arm: &A,
-    sub: &str,
-    p: WorkspaceRef,
-) -> Result<LroState> {
-    let path = format!("{}/diagnose", workspace_path(sub, &p)?);
-    // A diagnosis holds no secret: one answered at once travels in the token.
-    Ok(arm
-        .begin(
-            LroVerb::Post,
-            &path,
-            api_versions::WORKSPACES,
-            Some(&json!({"value": {}})),
-        )
-        .await?
-        .keeping_result())
-}
-
-pub async fn workspace_list_keys<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<Value> {
-    let path = format!("{}/listKeys", workspace_path(sub, &p)?);
-    Ok(arm
-        .post(&path, api_versions::WORKSPACES, None)
-        .await?
-        .unwrap_or_else(|| Value::Object(Map::new())))
-}
-
-pub async fn workspace_diagnose<A: ArmApi>(arm: &A, sub: &str, p: WorkspaceRef) -> Result<Value> {
-    let path = format!("{}/diagnose", workspace_path(sub, &p)?);
-    Ok(arm
-        .post(&path, api_versions::WORKSPACES, Some(&json!({"value": {}})))
-        .await?
-        .unwrap_or_else(|| Value::Object(Map::new())))
 }
 
 /// How the role was given.
@@ -422,68 +283,4 @@ pub async fn workspace_share<A: ArmApi, G: ArmApi>(
         }
         Err(e) => Err(e),
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Finding the dependents
-
-fn resource_name(kind: Kind, name: &str) -> Result<()> {
-    let bad = name.trim().is_empty()
-        || name.len() > 260
-        || name
-            .chars()
-            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%'));
-    if bad {
-        return Err(Error::validation(format!(
-            "{} name '{name}' is not a resource name: give the name alone, not an id or a path",
-            kind.label()
-        )));
-    }
-    Ok(())
-}
-
-/// `az storage account show` / `keyvault show` / `acr show` / `monitor app-insights
-/// component show`: the resource's ARM body; without a group, the subscription's resources
-/// of that type are listed and the one of that name (case-insensitive) is taken, as az does.
-pub async fn find_resource<A: ArmApi>(
-    arm: &A,
-    sub: &str,
-    kind: Kind,
-    p: FindResource,
-) -> Result<Value> {
-    check_subscription(sub)?;
-    resource_name(kind, &p.name)?;
-    if let Some(g) = &p.resource_group {
-        validate::group_name(g)?;
-        return arm
-            .get(
-                &ids::resource_path(sub, g, kind, &p.name),
-                kind.api_version(),
-            )
-            .await;
-    }
-    let path = format!(
-        "/subscriptions/{}/providers/{}/{}",
-        encode_segment(sub),
-        kind.namespace(),
-        kind.type_name()
-    );
-    let all = arm.list(&path, kind.api_version()).await?;
-    all.into_iter()
-        .find(|r| {
-            r.get("name")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.eq_ignore_ascii_case(&p.name))
-        })
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotFound,
-                format!(
-                    "{} '{}' was not found in subscription '{sub}': check the name, or pass its resource group",
-                    kind.label(),
-                    p.name
-                ),
-            )
-            .with_code("ResourceNotFound")
-        })
 }

@@ -1,90 +1,20 @@
 //! The new commands against a scripted double: validation before any request, the requests
 //! made, and how answers are interpreted.
 
-use std::sync::Mutex;
-
-use async_trait::async_trait;
 use serde_json::{json, Value};
 
-use super::client::ArmApi;
-use super::extra::{self, PrincipalRef, RoleRef};
-use super::ids::Kind;
-use super::{FindResource, GroupList, GroupUpdate, WorkspaceRef, WorkspaceShare};
-use crate::error::{Error, ErrorKind, Result};
+use super::fake_arm::FakeArm;
+use crate::arm::resource_id::Kind;
+use crate::error::{Error, ErrorKind};
+use crate::ops::workspaces::share::{PrincipalRef, RoleRef};
+use crate::ops::workspaces::{diagnose, keys, share};
+use crate::ops::{dependents, groups};
+use crate::ops::{FindResource, GroupList, GroupUpdate, WorkspaceRef, WorkspaceShare};
 
 const SUB: &str = "00000000-0000-0000-0000-000000000001";
 const WS: &str = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws1";
 const CONTRIBUTOR: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 const USER_OID: &str = "11111111-2222-3333-4444-555555555555";
-
-/// `part` ends the path, or (ending in `/` or holding a `?`) occurs in it.
-fn matches(path: &str, part: &str) -> bool {
-    path.ends_with(part) || ((part.ends_with('/') || part.contains('?')) && path.contains(part))
-}
-
-/// Answers by (method, part of the path), first match; anything else is a 404.
-#[derive(Default)]
-struct Script {
-    answers: Vec<(&'static str, String, Result<Value>)>,
-    calls: Mutex<Vec<String>>,
-}
-
-impl Script {
-    fn on(mut self, method: &'static str, part: &str, answer: Result<Value>) -> Self {
-        self.answers.push((method, part.to_string(), answer));
-        self
-    }
-    fn answer(&self, method: &str, path: &str) -> Result<Value> {
-        self.calls.lock().unwrap().push(format!("{method} {path}"));
-        self.answers
-            .iter()
-            .find(|(m, part, _)| *m == method && matches(path, part))
-            .map(|(_, _, a)| a.clone())
-            .unwrap_or_else(|| {
-                Err(Error::new(ErrorKind::NotFound, format!("{path} not found")).with_status(404))
-            })
-    }
-    fn calls(&self) -> Vec<String> {
-        self.calls.lock().unwrap().clone()
-    }
-    fn writes(&self) -> Vec<String> {
-        self.calls()
-            .into_iter()
-            .filter(|c| !c.starts_with("GET "))
-            .collect()
-    }
-}
-
-#[async_trait]
-impl ArmApi for Script {
-    async fn get(&self, path: &str, _api: &str) -> Result<Value> {
-        self.answer("GET", path)
-    }
-    async fn exists(&self, path: &str, _api: &str) -> Result<bool> {
-        Ok(self.answer("HEAD", path).is_ok())
-    }
-    async fn list(&self, path: &str, _api: &str) -> Result<Vec<Value>> {
-        let page = self.answer("GET", path)?;
-        Ok(page["value"].as_array().cloned().unwrap_or_default())
-    }
-    async fn put(&self, path: &str, _api: &str, body: &Value) -> Result<Value> {
-        let mut v = self.answer("PUT", path)?;
-        if v.is_null() {
-            v = body.clone();
-        }
-        Ok(v)
-    }
-    async fn patch(&self, path: &str, _api: &str, body: &Value) -> Result<Value> {
-        self.answer("PATCH", path).map(|_| body.clone())
-    }
-    async fn delete(&self, path: &str, _api: &str, _no_wait: bool) -> Result<()> {
-        self.answer("DELETE", path).map(drop)
-    }
-    async fn post(&self, path: &str, _api: &str, _body: Option<&Value>) -> Result<Option<Value>> {
-        self.answer("POST", path)
-            .map(|v| if v.is_null() { None } else { Some(v) })
-    }
-}
 
 fn share(user: &str, role: &str) -> WorkspaceShare {
     WorkspaceShare {
@@ -100,8 +30,8 @@ fn role_def() -> Value {
            "name": CONTRIBUTOR})
 }
 
-fn arm_with_workspace() -> Script {
-    Script::default()
+fn arm_with_workspace() -> FakeArm {
+    FakeArm::default()
         .on(
             "GET",
             "/roleDefinitions?",
@@ -120,8 +50,8 @@ fn arm_with_workspace() -> Script {
         .on("PUT", "/roleAssignments/", Ok(Value::Null))
 }
 
-fn graph_with_user() -> Script {
-    Script::default()
+fn graph_with_user() -> FakeArm {
+    FakeArm::default()
         .on(
             "GET",
             "/v1.0/users/someone%40contoso.com",
@@ -140,31 +70,31 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
 
 #[test]
 fn tag_filters_follow_az() {
-    assert_eq!(extra::tag_filter(None).unwrap(), None);
+    assert_eq!(groups::tag_filter(None).unwrap(), None);
     assert_eq!(
-        extra::tag_filter(Some("team")).unwrap().unwrap(),
+        groups::tag_filter(Some("team")).unwrap().unwrap(),
         "tagName eq 'team'"
     );
     assert_eq!(
-        extra::tag_filter(Some("team=")).unwrap().unwrap(),
+        groups::tag_filter(Some("team=")).unwrap().unwrap(),
         "tagName eq 'team'"
     );
     assert_eq!(
-        extra::tag_filter(Some("team=ml=x")).unwrap().unwrap(),
+        groups::tag_filter(Some("team=ml=x")).unwrap().unwrap(),
         "tagName eq 'team' and tagValue eq 'ml=x'"
     );
     assert_eq!(
-        extra::tag_filter(Some("o'k=v")).unwrap().unwrap(),
+        groups::tag_filter(Some("o'k=v")).unwrap().unwrap(),
         "tagName eq 'o''k' and tagValue eq 'v'"
     );
-    let e = extra::tag_filter(Some("=v")).unwrap_err();
+    let e = groups::tag_filter(Some("=v")).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation);
 }
 
 #[test]
 fn group_list_sends_the_tag_filter_encoded() {
-    let arm = Script::default().on("GET", "/resourcegroups?", Ok(json!({"value": []})));
-    run(extra::group_list(
+    let arm = FakeArm::default().on("GET", "/resourcegroups?", Ok(json!({"value": []})));
+    run(groups::list(
         &arm,
         SUB,
         GroupList {
@@ -184,12 +114,12 @@ fn group_list_sends_the_tag_filter_encoded() {
 
 #[test]
 fn group_update_patches_tags_or_only_reads() {
-    let arm = Script::default()
+    let arm = FakeArm::default()
         .on("PATCH", "/resourcegroups/rg", Ok(json!({})))
         .on("GET", "/resourcegroups/rg", Ok(json!({"name": "rg"})));
     let mut tags = serde_json::Map::new();
     tags.insert("a".into(), json!("b"));
-    let out = run(extra::group_update(
+    let out = run(groups::update(
         &arm,
         SUB,
         GroupUpdate {
@@ -199,7 +129,7 @@ fn group_update_patches_tags_or_only_reads() {
     ))
     .unwrap();
     assert_eq!(out, json!({"tags": {"a": "b"}}));
-    run(extra::group_update(
+    run(groups::update(
         &arm,
         SUB,
         GroupUpdate {
@@ -212,7 +142,7 @@ fn group_update_patches_tags_or_only_reads() {
 
     let mut bad = serde_json::Map::new();
     bad.insert("a".into(), json!(1));
-    let e = run(extra::group_update(
+    let e = run(groups::update(
         &arm,
         SUB,
         GroupUpdate {
@@ -228,18 +158,18 @@ fn group_update_patches_tags_or_only_reads() {
 #[test]
 fn roles_and_principals_parse() {
     assert_eq!(
-        extra::parse_role("Contributor").unwrap(),
+        share::parse_role("Contributor").unwrap(),
         RoleRef::Name("Contributor".into())
     );
     assert_eq!(
-        extra::parse_role(&CONTRIBUTOR.to_uppercase()).unwrap(),
+        share::parse_role(&CONTRIBUTOR.to_uppercase()).unwrap(),
         RoleRef::Guid(CONTRIBUTOR.into())
     );
     let id = format!(
         "/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/{CONTRIBUTOR}"
     );
     assert_eq!(
-        extra::parse_role(&id).unwrap(),
+        share::parse_role(&id).unwrap(),
         RoleRef::Guid(CONTRIBUTOR.into())
     );
     for bad in [
@@ -249,21 +179,21 @@ fn roles_and_principals_parse() {
         "/x/y",
     ] {
         assert_eq!(
-            extra::parse_role(bad).unwrap_err().kind,
+            share::parse_role(bad).unwrap_err().kind,
             ErrorKind::Validation,
             "{bad}"
         );
     }
     assert_eq!(
-        extra::parse_principal("a@b.c").unwrap(),
+        share::parse_principal("a@b.c").unwrap(),
         PrincipalRef::Upn("a@b.c".into())
     );
     assert_eq!(
-        extra::parse_principal(USER_OID).unwrap(),
+        share::parse_principal(USER_OID).unwrap(),
         PrincipalRef::Guid(USER_OID.into())
     );
     for bad in ["", "someone", "a@b/c", "x?y@z"] {
-        let e = extra::parse_principal(bad).unwrap_err();
+        let e = share::parse_principal(bad).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Validation, "{bad}");
     }
 }
@@ -281,7 +211,7 @@ fn bad_share_input_sends_nothing() {
             ..share("someone@contoso.com", "Contributor")
         },
     ] {
-        let e = run(extra::workspace_share(&arm, Some(&graph), SUB, p)).unwrap_err();
+        let e = run(share::workspace_share(&arm, Some(&graph), SUB, p)).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Validation, "{e}");
     }
     assert!(arm.calls().is_empty() && graph.calls().is_empty());
@@ -291,7 +221,7 @@ fn bad_share_input_sends_nothing() {
 fn share_by_upn_and_role_name_puts_one_assignment() {
     let arm = arm_with_workspace();
     let graph = graph_with_user();
-    let out = run(extra::workspace_share(
+    let out = run(share::workspace_share(
         &arm,
         Some(&graph),
         SUB,
@@ -326,11 +256,11 @@ fn share_by_upn_and_role_name_puts_one_assignment() {
 
 #[test]
 fn unknown_role_or_user_is_not_found_and_nothing_is_written() {
-    let arm = Script::default()
+    let arm = FakeArm::default()
         .on("GET", "/roleDefinitions?", Ok(json!({"value": []})))
         .on("GET", "/workspaces/ws1", Ok(json!({"id": WS})));
     let graph = graph_with_user();
-    let e = run(extra::workspace_share(
+    let e = run(share::workspace_share(
         &arm,
         Some(&graph),
         SUB,
@@ -341,7 +271,7 @@ fn unknown_role_or_user_is_not_found_and_nothing_is_written() {
     assert!(e.message.contains("no role named 'Chief'"), "{e}");
 
     let arm = arm_with_workspace();
-    let e = run(extra::workspace_share(
+    let e = run(share::workspace_share(
         &arm,
         Some(&graph),
         SUB,
@@ -353,7 +283,7 @@ fn unknown_role_or_user_is_not_found_and_nothing_is_written() {
     assert!(arm.writes().is_empty(), "{:?}", arm.writes());
 
     // A GUID role that does not exist.
-    let e = run(extra::workspace_share(
+    let e = run(share::workspace_share(
         &arm,
         Some(&graph),
         SUB,
@@ -367,12 +297,12 @@ fn unknown_role_or_user_is_not_found_and_nothing_is_written() {
 #[test]
 fn a_service_principal_app_id_resolves_to_its_object_id() {
     let arm = arm_with_workspace();
-    let graph = Script::default().on(
+    let graph = FakeArm::default().on(
         "GET",
         "/v1.0/servicePrincipals?$filter=servicePrincipalNames%2Fany%28c%3Ac%20eq%20%27",
         Ok(json!({"value": [{"id": "sp-object-id", "appId": USER_OID}]})),
     );
-    let out = run(extra::workspace_share(
+    let out = run(share::workspace_share(
         &arm,
         Some(&graph),
         SUB,
@@ -388,7 +318,7 @@ fn an_identical_assignment_is_returned_not_an_error() {
     let existing = json!({"name": "abc", "properties": {
         "scope": WS.to_lowercase(), "principalId": USER_OID,
         "roleDefinitionId": role_def()["id"]}});
-    let arm = Script::default()
+    let arm = FakeArm::default()
         .on(
             "PUT",
             "/roleAssignments/",
@@ -407,10 +337,10 @@ fn an_identical_assignment_is_returned_not_an_error() {
             Ok(role_def()),
         )
         .on("GET", "/workspaces/ws1", Ok(json!({"id": WS})));
-    let graph = Script::default()
+    let graph = FakeArm::default()
         .on("GET", "/v1.0/servicePrincipals?", Ok(json!({"value": []})))
         .on("GET", "/v1.0/users/", Ok(json!({"id": USER_OID})));
-    let out = run(extra::workspace_share(
+    let out = run(share::workspace_share(
         &arm,
         Some(&graph),
         SUB,
@@ -423,7 +353,7 @@ fn an_identical_assignment_is_returned_not_an_error() {
 #[test]
 fn without_graph_a_upn_is_a_validation_error_and_an_object_id_goes_as_is() {
     let arm = arm_with_workspace();
-    let e = run(extra::workspace_share::<_, Script>(
+    let e = run(share::workspace_share::<_, FakeArm>(
         &arm,
         None,
         SUB,
@@ -431,7 +361,7 @@ fn without_graph_a_upn_is_a_validation_error_and_an_object_id_goes_as_is() {
     ))
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation);
-    let out = run(extra::workspace_share::<_, Script>(
+    let out = run(share::workspace_share::<_, FakeArm>(
         &arm,
         None,
         SUB,
@@ -444,7 +374,7 @@ fn without_graph_a_upn_is_a_validation_error_and_an_object_id_goes_as_is() {
 
 #[test]
 fn workspace_actions_post_to_their_paths() {
-    let arm = Script::default()
+    let arm = FakeArm::default()
         .on("POST", "/listKeys", Ok(json!({"userStorageKey": "k"})))
         .on("POST", "/resyncKeys", Ok(Value::Null))
         .on("POST", "/diagnose", Ok(json!({"value": {}})));
@@ -452,27 +382,27 @@ fn workspace_actions_post_to_their_paths() {
         name: "ws1".into(),
         resource_group: "rg".into(),
     };
-    run(extra::workspace_sync_keys(&arm, SUB, r())).unwrap();
+    run(keys::workspace_sync_keys(&arm, SUB, r())).unwrap();
     assert_eq!(
-        run(extra::workspace_list_keys(&arm, SUB, r())).unwrap()["userStorageKey"],
+        run(keys::workspace_list_keys(&arm, SUB, r())).unwrap()["userStorageKey"],
         "k"
     );
     assert_eq!(
-        run(extra::workspace_diagnose(&arm, SUB, r())).unwrap(),
+        run(diagnose::workspace_diagnose(&arm, SUB, r())).unwrap(),
         json!({"value": {}})
     );
     let bad = WorkspaceRef {
         name: "w".into(),
         resource_group: "rg".into(),
     };
-    let e = run(extra::workspace_list_keys(&arm, SUB, bad)).unwrap_err();
+    let e = run(keys::workspace_list_keys(&arm, SUB, bad)).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation);
     assert_eq!(arm.calls().len(), 3);
 }
 
 #[test]
 fn finders_get_by_group_or_search_the_subscription() {
-    let arm = Script::default()
+    let arm = FakeArm::default()
         .on(
             "GET",
             "/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa1",
@@ -483,7 +413,7 @@ fn finders_get_by_group_or_search_the_subscription() {
             "/providers/Microsoft.Storage/storageAccounts",
             Ok(json!({"value": [{"name": "other"}, {"name": "SA1", "id": "x"}]})),
         );
-    let by_group = run(extra::find_resource(
+    let by_group = run(dependents::find_resource(
         &arm,
         SUB,
         Kind::StorageAccount,
@@ -494,7 +424,7 @@ fn finders_get_by_group_or_search_the_subscription() {
     ))
     .unwrap();
     assert_eq!(by_group["name"], "sa1");
-    let searched = run(extra::find_resource(
+    let searched = run(dependents::find_resource(
         &arm,
         SUB,
         Kind::StorageAccount,
@@ -505,7 +435,7 @@ fn finders_get_by_group_or_search_the_subscription() {
     ))
     .unwrap();
     assert_eq!(searched["id"], "x");
-    let e = run(extra::find_resource(
+    let e = run(dependents::find_resource(
         &arm,
         SUB,
         Kind::StorageAccount,
@@ -519,7 +449,7 @@ fn finders_get_by_group_or_search_the_subscription() {
     assert!(e.message.contains("storage account 'missing'"), "{e}");
     let before = arm.calls().len();
     for bad in ["", "a/b", "x?y"] {
-        let e = run(extra::find_resource(
+        let e = run(dependents::find_resource(
             &arm,
             SUB,
             Kind::KeyVault,

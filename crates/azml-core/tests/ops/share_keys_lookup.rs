@@ -1,10 +1,10 @@
-//! The newer commands end to end against the emulator: share (ARM + Graph, each with its
-//! own token), keys, diagnose, group update/--tag, the dependents' show.
+//! End to end against the emulator: share (ARM + Graph, each with its own token), keys,
+//! diagnose, group update/--tag, the dependents' show.
 
 use std::time::Duration;
 
+use azml_core::arm::resource_id::Kind;
 use azml_core::arm::{ArmClient, ArmConfig};
-use azml_core::ops::ids::Kind;
 use azml_core::ops::{
     FindResource, GroupCreate, GroupList, GroupUpdate, Ops, WorkspaceCreate, WorkspaceRef,
     WorkspaceShare,
@@ -131,14 +131,14 @@ async fn keys_diagnose_groups_and_finders() {
         .expect("update");
     assert_eq!(updated["tags"], json!({"team": "ml"}));
     let found = ops
-        .group_list_filtered(GroupList {
+        .group_list(GroupList {
             tag: Some("team=ml".into()),
         })
         .await
         .expect("list");
     assert_eq!(found.len(), 1);
     let none = ops
-        .group_list_filtered(GroupList {
+        .group_list(GroupList {
             tag: Some("team=other".into()),
         })
         .await
