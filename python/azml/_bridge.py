@@ -1,4 +1,4 @@
-"""The Python half of the asyncio bridge (see crates/azml-python/src/bridge.rs).
+"""The Python half of the asyncio bridge (see crates/azml-python/src/asyncio_future.rs).
 
 Kept in Python on purpose: a daemon thread that runs an event loop may be stopped by the
 interpreter's finalization in the middle of a callback; stopped inside Python code it ends

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::FutureExt;
 use pyo3::prelude::*;
 
-use super::{errors, gate};
+use super::{errors, lifecycle};
 
 /// How often a blocked caller wakes up to let Python run its signal handlers.
 const SIGNAL_SLICE: Duration = Duration::from_millis(50);
@@ -63,7 +63,7 @@ where
         // The receiver is not `Sync`: move it into the detached closure and back.
         let (received, back, reattaching) = py.detach(move || {
             let received = rx.recv_timeout(SIGNAL_SLICE);
-            (received, rx, gate::before_reattach())
+            (received, rx, lifecycle::before_reattach())
         });
         drop(reattaching);
         rx = back;

@@ -1,4 +1,4 @@
-//! What one client holds, shared by its commands (`core`) and its pollers (`poller`): the
+//! What one client holds, shared by its commands (`commands`) and its pollers (`poller`): the
 //! subscription, the ARM and Graph configurations, where tokens come from, the output format,
 //! and the ARM client of the process that built it.
 
@@ -10,14 +10,14 @@ use azml_core::ops::Ops;
 use azml_core::output::Format;
 use azure_core::credentials::TokenCredential;
 
-use super::credential::SecretCredential;
+use super::credential_base::SecretCredential;
 
 /// Where tokens come from.
 pub(crate) enum CredentialSource {
     /// Our `ClientSecretCredential`: used directly, no trip through Python.
     Secret(Arc<SecretCredential>),
-    /// One of azml's other credentials (`credentials.rs`): used directly too.
-    Native(Arc<super::credentials::NativeCredential>),
+    /// One of azml's other credentials (`credential_classes.rs`): used directly too.
+    Native(Arc<super::credential_classes::NativeCredential>),
     /// Any Python object with `get_token`.
     Python(Arc<dyn TokenCredential>),
     /// None given: the default chain (environment, workload identity, managed identity,

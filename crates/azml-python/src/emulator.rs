@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tokio::runtime::Runtime;
 
-use super::credential::{ClientSecretCredential, SecretCredential};
+use super::credential_base::{ClientSecretCredential, SecretCredential};
 use super::errors;
 use azml_emulator::{EmulatorConfig, Latency};
 

@@ -3,62 +3,62 @@
 //! `ClientSecretCredential` gets tokens, `Cloud` says where a cloud lives, `Emulator` embeds
 //! the emulator.
 
-mod azcli;
+mod asyncio_future;
+mod az_output;
 mod blocking;
-mod bridge;
 mod client_state;
 mod cloud;
-mod core;
-mod credential;
-mod credentials;
+mod commands;
+mod credential_base;
+mod credential_classes;
 mod emulator;
 mod errors;
-mod gate;
-mod logbridge;
+mod lifecycle;
 mod poller;
+mod python_logging;
 
 use std::time::Duration;
 
 use pyo3::prelude::*;
 
-/// Drain and close (see `gate`): called from `atexit` by `azml/__init__.py`.
+/// Drain and close (see `lifecycle`): called from `atexit` by `azml/__init__.py`.
 #[pyfunction]
 #[pyo3(signature = (timeout_s = 1.0))]
 fn _shutdown(py: Python<'_>, timeout_s: f64) {
     let timeout = Duration::from_secs_f64(timeout_s.clamp(0.0, 60.0));
-    py.detach(|| gate::shutdown(timeout));
+    py.detach(|| lifecycle::shutdown(timeout));
 }
 
 /// `os.register_at_fork(before=...)`.
 #[pyfunction]
 fn _before_fork() {
-    gate::before_fork();
+    lifecycle::before_fork();
 }
 
 /// `os.register_at_fork(after_in_parent=...)`.
 #[pyfunction]
 fn _after_fork_in_parent() {
-    gate::after_fork_in_parent();
+    lifecycle::after_fork_in_parent();
 }
 
 /// `os.register_at_fork(after_in_child=...)`: forget the parent's tasks. The runtime, the
 /// ARM clients and the credentials are per process already and get rebuilt on first use.
 #[pyfunction]
 fn _after_fork() {
-    gate::after_fork_in_child();
+    lifecycle::after_fork_in_child();
 }
 
 /// Async calls started whose result is not delivered yet.
 #[pyfunction]
 fn _in_flight() -> usize {
-    gate::in_flight()
+    lifecycle::in_flight()
 }
 
 /// Re-read the levels of the `azml` loggers (done at the start of every call anyway).
 #[pyfunction]
 fn _refresh_logging(py: Python<'_>) -> PyResult<u8> {
-    logbridge::refresh(py)?;
-    Ok(logbridge::threshold())
+    python_logging::refresh(py)?;
+    Ok(python_logging::threshold())
 }
 
 /// The subscription to use: `explicit`, else `AZURE_SUBSCRIPTION_ID`, else the az CLI's
@@ -72,14 +72,14 @@ fn resolve_subscription(py: Python<'_>, explicit: Option<&str>) -> PyResult<Stri
 #[pymodule]
 fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    logbridge::install(m.py())?;
-    m.add_class::<core::Core>()?;
+    python_logging::install(m.py())?;
+    m.add_class::<commands::Core>()?;
     m.add_class::<cloud::Cloud>()?;
     m.add_class::<poller::PollerCore>()?;
-    m.add_class::<credential::ClientSecretCredential>()?;
-    m.add_class::<credential::AccessToken>()?;
-    m.add_class::<credential::AccessTokenInfo>()?;
-    credentials::register(m)?;
+    m.add_class::<credential_base::ClientSecretCredential>()?;
+    m.add_class::<credential_base::AccessToken>()?;
+    m.add_class::<credential_base::AccessTokenInfo>()?;
+    credential_classes::register(m)?;
     m.add_class::<emulator::Emulator>()?;
     m.add_function(wrap_pyfunction!(_shutdown, m)?)?;
     m.add_function(wrap_pyfunction!(_before_fork, m)?)?;
@@ -88,9 +88,9 @@ fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_in_flight, m)?)?;
     m.add_function(wrap_pyfunction!(_refresh_logging, m)?)?;
     m.add_function(wrap_pyfunction!(resolve_subscription, m)?)?;
-    m.add_function(wrap_pyfunction!(azcli::az_check_query, m)?)?;
-    m.add_function(wrap_pyfunction!(azcli::az_check_output, m)?)?;
-    m.add_function(wrap_pyfunction!(azcli::az_query, m)?)?;
-    m.add_function(wrap_pyfunction!(azcli::az_output, m)?)?;
+    m.add_function(wrap_pyfunction!(az_output::az_check_query, m)?)?;
+    m.add_function(wrap_pyfunction!(az_output::az_check_output, m)?)?;
+    m.add_function(wrap_pyfunction!(az_output::az_query, m)?)?;
+    m.add_function(wrap_pyfunction!(az_output::az_output, m)?)?;
     Ok(())
 }

@@ -18,7 +18,7 @@ use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use super::client_state::Inner;
-use super::{blocking, bridge, errors};
+use super::{asyncio_future, blocking, errors};
 use azml_core::error::{Error, ErrorKind};
 use azml_core::ops::lro::{Continuation, ContinuationToken, LongRequest};
 use azml_core::output::{self, Format};
@@ -316,7 +316,7 @@ impl PollerCore {
         future: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.beginning(py, true)?;
-        bridge::spawn(py, fut, future)
+        asyncio_future::spawn(py, fut, future)
     }
 
     /// Start polling in the background (blocking pollers).
@@ -398,7 +398,7 @@ impl PollerCore {
         let waiter = Waiter::register(&self.shared);
         self.shared.start();
         let shared = self.shared.clone();
-        bridge::spawn(
+        asyncio_future::spawn(
             py,
             async move {
                 let finished = shared.clone().wait(timeout).await;
@@ -425,7 +425,7 @@ impl PollerCore {
         let waiter = Waiter::register(&self.shared);
         self.shared.start();
         let shared = self.shared.clone();
-        bridge::spawn(
+        asyncio_future::spawn(
             py,
             async move {
                 let finished = shared.wait(timeout).await;

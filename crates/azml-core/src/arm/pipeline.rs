@@ -289,159 +289,218 @@ impl Pipeline {
         body: Option<&Value>,
     ) -> Result<ArmResponse> {
         self.check_origin("request", url)?;
-        let client_request_id = uuid::Uuid::new_v4().to_string();
-        let correlation = super::correlation_id();
-        let body_bytes = match body {
+        let request = LogicalRequest::new(method, url, body)?;
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match self.try_once(&request, attempt).await? {
+                Tried::Answered(response) => return Ok(response),
+                Tried::RetryAfter(wait) => tokio::time::sleep(wait).await,
+            }
+        }
+    }
+
+    /// One try: paced, with a token, sent; what came back decides whether to try again.
+    async fn try_once(&self, r: &LogicalRequest<'_>, attempt: u32) -> Result<Tried> {
+        // Paced first, so that a request held back for long still gets a fresh token.
+        let ticket = self.pacer.acquire(r.method, r.url).await;
+        let bearer = self.bearer().await?;
+        let mut req = self
+            .http
+            .request(r.method.clone(), r.url.clone())
+            .header(AUTHORIZATION, bearer)
+            .header("x-ms-client-request-id", r.client_request_id.as_str())
+            .header(USER_AGENT, self.user_agent.clone())
+            .header(ACCEPT, "application/json");
+        if let Some(id) = &r.correlation {
+            req = req.header("x-ms-correlation-request-id", id.as_str());
+        }
+        if let Some(b) = &r.body {
+            req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
+        }
+        let sent = Instant::now();
+        let outcome = match req.send().await {
+            Ok(resp) => {
+                let status = resp.status();
+                let headers = resp.headers().clone();
+                match resp.bytes().await {
+                    Ok(bytes) => Ok((status, headers, bytes)),
+                    Err(e) => Err((e, Some(headers))),
+                }
+            }
+            Err(e) => Err((e, None)),
+        };
+        let took_ms = sent.elapsed().as_millis() as u64;
+        match outcome {
+            Ok((status, headers, bytes)) => {
+                ticket.complete(Some(&headers));
+                self.on_answer(r, attempt, took_ms, status, headers, &bytes)
+            }
+            Err((e, headers)) => {
+                ticket.complete(headers.as_ref());
+                self.on_transport_error(r, attempt, took_ms, &e)
+            }
+        }
+    }
+
+    /// No answer (connection refused or lost, timeout): retried only where that is safe.
+    fn on_transport_error(
+        &self,
+        r: &LogicalRequest<'_>,
+        attempt: u32,
+        took_ms: u64,
+        e: &reqwest::Error,
+    ) -> Result<Tried> {
+        let (method, shown) = (r.method, &r.shown);
+        let not_sent = e.is_connect();
+        tracing::debug!(
+            %method,
+            url = %shown,
+            attempt,
+            duration_ms = took_ms,
+            client_request_id = %r.client_request_id,
+            error = %describe(e),
+            "ARM request failed without a response"
+        );
+        match self.retry.on_failure(r.repeatable, not_sent, attempt) {
+            Decision::RetryAfter(wait) if self.retry.within_budget(r.first_try.elapsed(), wait) => {
+                tracing::info!(
+                    %method,
+                    url = %shown,
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying after a transport error"
+                );
+                Ok(Tried::RetryAfter(wait))
+            }
+            _ => {
+                if !r.repeatable && !not_sent {
+                    tracing::info!(
+                        %method,
+                        url = %shown,
+                        "not retrying: the request may have been acted on and is not safe to \
+                         send twice"
+                    );
+                }
+                Err(transport_error(method, r.url, e))
+            }
+        }
+    }
+
+    /// An answer: a success is parsed, a throttling or server error may be retried, any
+    /// other status is the typed error.
+    fn on_answer(
+        &self,
+        r: &LogicalRequest<'_>,
+        attempt: u32,
+        took_ms: u64,
+        status: StatusCode,
+        headers: HeaderMap,
+        bytes: &[u8],
+    ) -> Result<Tried> {
+        let (method, shown) = (r.method, &r.shown);
+        let rid = request_id(&headers);
+        tracing::debug!(
+            %method,
+            url = %shown,
+            status = status.as_u16(),
+            duration_ms = took_ms,
+            request_id = rid.as_deref().unwrap_or("-"),
+            client_request_id = %r.client_request_id,
+            correlation_request_id = r.correlation.as_deref().unwrap_or("-"),
+            attempt,
+            "ARM {method} {shown} -> {}",
+            status.as_u16()
+        );
+        if status.is_success() {
+            let body = parse_body(bytes).map_err(|msg| {
+                let mut e = Error::transport(format!(
+                    "{method} {}: the response body is not JSON: {msg}",
+                    r.url.path()
+                ))
+                .with_status(status.as_u16());
+                e.request_id = rid.clone();
+                e
+            })?;
+            return Ok(Tried::Answered(ArmResponse {
+                status: status.as_u16(),
+                headers,
+                body,
+            }));
+        }
+        match self
+            .retry
+            .on_response(r.repeatable, attempt, status.as_u16(), &headers)
+        {
+            Decision::RetryAfter(wait) if self.retry.within_budget(r.first_try.elapsed(), wait) => {
+                tracing::info!(
+                    %method,
+                    url = %shown,
+                    status = status.as_u16(),
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    request_id = rid.as_deref().unwrap_or("-"),
+                    "retrying after status {}",
+                    status.as_u16()
+                );
+                Ok(Tried::RetryAfter(wait))
+            }
+            _ => {
+                if RetryPolicy::is_retryable_status(status.as_u16()) && !r.repeatable {
+                    tracing::info!(
+                        %method,
+                        url = %shown,
+                        status = status.as_u16(),
+                        "not retrying: the request may have been acted on and is not safe to \
+                         send twice"
+                    );
+                }
+                Err(status_error(status, &headers, bytes))
+            }
+        }
+    }
+}
+
+/// What every try of one logical request shares: the same ids (ARM correlates the tries by
+/// them), the same body, and the start of the retry budget.
+struct LogicalRequest<'a> {
+    method: &'a Method,
+    url: &'a Url,
+    body: Option<Vec<u8>>,
+    client_request_id: String,
+    correlation: Option<String>,
+    repeatable: bool,
+    /// The URL as logs show it.
+    shown: String,
+    first_try: Instant,
+}
+
+impl<'a> LogicalRequest<'a> {
+    fn new(method: &'a Method, url: &'a Url, body: Option<&Value>) -> Result<Self> {
+        let body = match body {
             Some(v) => Some(
                 serde_json::to_vec(v)
                     .map_err(|e| Error::validation(format!("cannot serialise the body: {e}")))?,
             ),
             None => None,
         };
-        let repeatable = RetryPolicy::is_safe_to_repeat(method, url.path());
-        let shown = loggable_url(url);
-        let first_try = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            // Paced first, so that a request held back for long still gets a fresh token.
-            let ticket = self.pacer.acquire(method, url).await;
-            let bearer = self.bearer().await?;
-            let mut req = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, bearer)
-                .header("x-ms-client-request-id", client_request_id.as_str())
-                .header(USER_AGENT, self.user_agent.clone())
-                .header(ACCEPT, "application/json");
-            if let Some(id) = &correlation {
-                req = req.header("x-ms-correlation-request-id", id.as_str());
-            }
-            if let Some(b) = &body_bytes {
-                req = req.header(CONTENT_TYPE, "application/json").body(b.clone());
-            }
-            let sent = Instant::now();
-            let outcome = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let headers = resp.headers().clone();
-                    match resp.bytes().await {
-                        Ok(bytes) => Ok((status, headers, bytes)),
-                        Err(e) => Err((e, Some(headers))),
-                    }
-                }
-                Err(e) => Err((e, None)),
-            };
-            let took_ms = sent.elapsed().as_millis() as u64;
-            let (status, headers, bytes) = match outcome {
-                Ok(x) => {
-                    ticket.complete(Some(&x.1));
-                    x
-                }
-                Err((e, headers)) => {
-                    ticket.complete(headers.as_ref());
-                    let not_sent = e.is_connect();
-                    let decision = self.retry.on_failure(repeatable, not_sent, attempt);
-                    tracing::debug!(
-                        %method,
-                        url = %shown,
-                        attempt,
-                        duration_ms = took_ms,
-                        client_request_id = %client_request_id,
-                        error = %describe(&e),
-                        "ARM request failed without a response"
-                    );
-                    match decision {
-                        Decision::RetryAfter(wait)
-                            if self.retry.within_budget(first_try.elapsed(), wait) =>
-                        {
-                            tracing::info!(
-                                %method,
-                                url = %shown,
-                                attempt,
-                                wait_ms = wait.as_millis() as u64,
-                                "retrying after a transport error"
-                            );
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        _ => {
-                            if !repeatable && !not_sent {
-                                tracing::info!(
-                                    %method,
-                                    url = %shown,
-                                    "not retrying: the request may have been acted on and \
-                                     is not safe to send twice"
-                                );
-                            }
-                            return Err(transport_error(method, url, &e));
-                        }
-                    }
-                }
-            };
-            let rid = request_id(&headers);
-            tracing::debug!(
-                %method,
-                url = %shown,
-                status = status.as_u16(),
-                duration_ms = took_ms,
-                request_id = rid.as_deref().unwrap_or("-"),
-                client_request_id = %client_request_id,
-                correlation_request_id = correlation.as_deref().unwrap_or("-"),
-                attempt,
-                "ARM {method} {shown} -> {}",
-                status.as_u16()
-            );
-            if status.is_success() {
-                let body = parse_body(&bytes).map_err(|msg| {
-                    let mut e = Error::transport(format!(
-                        "{method} {}: the response body is not JSON: {msg}",
-                        url.path()
-                    ))
-                    .with_status(status.as_u16());
-                    e.request_id = rid.clone();
-                    e
-                })?;
-                return Ok(ArmResponse {
-                    status: status.as_u16(),
-                    headers,
-                    body,
-                });
-            }
-            match self
-                .retry
-                .on_response(repeatable, attempt, status.as_u16(), &headers)
-            {
-                Decision::RetryAfter(wait)
-                    if self.retry.within_budget(first_try.elapsed(), wait) =>
-                {
-                    tracing::info!(
-                        %method,
-                        url = %shown,
-                        status = status.as_u16(),
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        request_id = rid.as_deref().unwrap_or("-"),
-                        "retrying after status {}",
-                        status.as_u16()
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                _ => {
-                    if RetryPolicy::is_retryable_status(status.as_u16()) && !repeatable {
-                        tracing::info!(
-                            %method,
-                            url = %shown,
-                            status = status.as_u16(),
-                            "not retrying: the request may have been acted on and is not \
-                             safe to send twice"
-                        );
-                    }
-                    return Err(status_error(status, &headers, &bytes));
-                }
-            }
-        }
+        Ok(LogicalRequest {
+            method,
+            url,
+            body,
+            client_request_id: uuid::Uuid::new_v4().to_string(),
+            correlation: super::correlation_id(),
+            repeatable: RetryPolicy::is_safe_to_repeat(method, url.path()),
+            shown: loggable_url(url),
+            first_try: Instant::now(),
+        })
     }
+}
+
+/// How one try ended, when it did not end the request with an error.
+enum Tried {
+    Answered(ArmResponse),
+    RetryAfter(Duration),
 }
 
 fn registration_state(body: &Value) -> String {

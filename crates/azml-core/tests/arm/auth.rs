@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crate::support::mock_arm::*;
 use azml_core::arm::ArmClient;
-use azml_core::auth::{client_secret, map_credential_error};
+use azml_core::auth::{client_secret, map_credential_error, Cached, ClientSecretCredential};
 use azml_core::ErrorKind;
+use azure_core::credentials::TokenCredential;
 use serde_json::json;
 
 const SECRET: &str = "Sup3r~Secret.Value_42";
@@ -102,19 +103,29 @@ async fn concurrent_callers_share_one_token_request() {
 #[tokio::test]
 async fn short_lived_token_is_refreshed_once_it_nears_expiry() {
     // expires_in=4 is well inside the 5-minute window: the cache refreshes it after half its
-    // life rather than on every call.
+    // life rather than on every call. The cache's clock is moved on by hand: no real wait.
     let server = token_server(4, Duration::ZERO).await;
-    let cred = client_secret(&server.base, "tenant-1", "app-id", SECRET, None).unwrap();
+    let raw =
+        ClientSecretCredential::new(&server.base, "tenant-1", "app-id", SECRET, None).unwrap();
+    let skew = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let seen = skew.clone();
+    let clock: azml_core::auth::cache::Clock = Arc::new(move || {
+        time::OffsetDateTime::now_utc()
+            + time::Duration::milliseconds(seen.load(std::sync::atomic::Ordering::SeqCst))
+    });
+    let cred = Cached::with_clock(raw, clock);
     assert_eq!(
         cred.get_token(&[SCOPE], None).await.unwrap().token.secret(),
         "token-0"
     );
+    skew.store(1_500, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(
         cred.get_token(&[SCOPE], None).await.unwrap().token.secret(),
-        "token-0"
+        "token-0",
+        "before half its life the token is served from the cache"
     );
     assert_eq!(server.count(), 1);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    skew.store(2_100, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(
         cred.get_token(&[SCOPE], None).await.unwrap().token.secret(),
         "token-1"

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::client_state::{CredentialSource, Inner};
-use super::credential::{ClientSecretCredential, PyCredential};
+use super::credential_base::{ClientSecretCredential, PyCredential};
 use super::poller::{PollerCore, LONG_OPERATIONS};
-use super::{bridge, errors};
+use super::{asyncio_future, errors};
 use azml_core::arm::resource_id::Kind;
 use azml_core::arm::ArmConfig;
 use azml_core::ops::lro::{ContinuationToken, LongRequest};
@@ -210,7 +210,7 @@ impl Core {
     {
         let request = Request::parse(py, op, kwargs)?;
         // The GIL is held here anyway: pick up logging level changes made since the last call.
-        super::logbridge::refresh(py)?;
+        super::python_logging::refresh(py)?;
         let inner = self.inner.clone();
         // One correlation id per call: every request it sends carries it.
         let correlation = uuid::Uuid::new_v4().to_string();
@@ -226,7 +226,7 @@ impl Core {
         Ok(
             if let Ok(ours) = credential.cast::<ClientSecretCredential>() {
                 CredentialSource::Secret(ours.get().inner.clone())
-            } else if let Some(native) = super::credentials::native_of(&credential) {
+            } else if let Some(native) = super::credential_classes::native_of(&credential) {
                 CredentialSource::Native(native)
             } else if credential.hasattr("get_token")? {
                 CredentialSource::Python(Arc::new(PyCredential::new(credential.unbind())))
@@ -443,7 +443,7 @@ impl Core {
         future: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let fut = self.prepare(py, op, kwargs)?;
-        bridge::spawn(py, fut, future)
+        asyncio_future::spawn(py, fut, future)
     }
 
     /// A poller for the long command `op` (one of `LONG_OPERATIONS`), its arguments checked;

@@ -4,7 +4,7 @@
 //! Cheap when nobody listens: the lowest level any `azml` logger is enabled for is cached in
 //! an atomic, refreshed from Python (with the GIL already held) at module import and at the
 //! start of every call; an event below it is dropped without touching Python. An event that
-//! passes attaches through [`super::gate::with_python`], so that no runtime thread attaches
+//! passes attaches through [`super::lifecycle::with_python`], so that no runtime thread attaches
 //! once the interpreter is exiting.
 //!
 //! Only our own events go to Python: third-party crates (hyper, reqwest, azure_core) are not
@@ -21,7 +21,7 @@ use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
 use tracing::{span, Event, Level, Metadata, Subscriber};
 
-use super::gate;
+use super::lifecycle;
 
 /// Python's levels; `OFF` when no `azml` logger is enabled at all.
 const TRACE: u8 = 5;
@@ -186,7 +186,7 @@ impl Subscriber for Bridge {
             }
             text.push(')');
         }
-        gate::with_python(|py| {
+        lifecycle::with_python(|py| {
             if let Err(e) = emit(py, logger, level, &text, &fields.rest) {
                 // A Ctrl-C the logging call's Python code ran into: trip it again so that
                 // the next signal check (the blocking call's wait loop) raises it.

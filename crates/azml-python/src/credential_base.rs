@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 use time::OffsetDateTime;
 
-use super::{blocking, errors, gate};
+use super::{blocking, errors, lifecycle};
 use azml_core::auth::cache::ClaimsChallenge;
 
 /// What a `ClientSecretCredential` is made of. Keeps the secret so a forked child can build
@@ -291,11 +291,11 @@ macro_rules! credential_class {
                 claims: Option<String>,
                 tenant_id: Option<String>,
                 enable_cae: bool,
-            ) -> pyo3::PyResult<$crate::credential::AccessToken> {
+            ) -> pyo3::PyResult<$crate::credential_base::AccessToken> {
                 let _ = enable_cae;
-                let request = $crate::credential::Request { claims, tenant_id };
-                $crate::credential::request_token(py, self, scopes, request)
-                    .map($crate::credential::access_token)
+                let request = $crate::credential_base::Request { claims, tenant_id };
+                $crate::credential_base::request_token(py, self, scopes, request)
+                    .map($crate::credential_base::access_token)
             }
 
             /// azure-core's `SupportsTokenInfo`: `options` may hold `claims`, `tenant_id`
@@ -306,17 +306,17 @@ macro_rules! credential_class {
                 py: pyo3::Python<'_>,
                 scopes: Vec<String>,
                 options: Option<pyo3::Bound<'_, pyo3::types::PyDict>>,
-            ) -> pyo3::PyResult<$crate::credential::AccessTokenInfo> {
-                let request = $crate::credential::Request::from_options(options.as_ref())?;
-                $crate::credential::request_token(py, self, scopes, request)
-                    .map($crate::credential::access_token_info)
+            ) -> pyo3::PyResult<$crate::credential_base::AccessTokenInfo> {
+                let request = $crate::credential_base::Request::from_options(options.as_ref())?;
+                $crate::credential_base::request_token(py, self, scopes, request)
+                    .map($crate::credential_base::access_token_info)
             }
 
             fn __repr__(&self) -> String {
                 format!(
                     "{}({})",
-                    <Self as $crate::credential::CredentialClass>::NAME,
-                    <Self as $crate::credential::CredentialClass>::repr_args(self)
+                    <Self as $crate::credential_base::CredentialClass>::NAME,
+                    <Self as $crate::credential_base::CredentialClass>::repr_args(self)
                 )
             }
         }
@@ -433,7 +433,7 @@ impl TokenCredential for PyCredential {
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
         // The callback may block (network, a lock): keep it off the async workers.
         let outcome = tokio::task::spawn_blocking(move || {
-            gate::with_python(|py| -> Result<(String, i64), String> {
+            lifecycle::with_python(|py| -> Result<(String, i64), String> {
                 let describe = |e: PyErr| {
                     let name = e
                         .get_type(py)

@@ -14,8 +14,8 @@ use azure_core::credentials::{
 use pyo3::prelude::*;
 use time::OffsetDateTime;
 
-use super::credential::{credential_class, CredentialClass, TokenSource};
-use super::{errors, gate};
+use super::credential_base::{credential_class, CredentialClass, TokenSource};
+use super::{errors, lifecycle};
 use azml_core::auth;
 
 type Build = Box<dyn Fn() -> azml_core::Result<Arc<dyn TokenCredential>> + Send + Sync>;
@@ -295,7 +295,7 @@ fn prompt(callback: Option<&Py<PyAny>>, p: &auth::DeviceCodePrompt) {
 }
 
 fn show(callback: Option<&Py<PyAny>>, p: &auth::DeviceCodePrompt) {
-    let shown = gate::with_python(|py| {
+    let shown = lifecycle::with_python(|py| {
         let result = (|| -> PyResult<()> {
             match callback {
                 Some(cb) => {
@@ -427,7 +427,7 @@ fn python_opener(opener: Arc<Py<PyAny>>) -> auth::BrowserOpener {
         std::thread::Builder::new()
             .name("azml-browser".into())
             .spawn(move || {
-                gate::with_python(|py| {
+                lifecycle::with_python(|py| {
                     if let Err(e) = opener.bind(py).call1((url.as_str(),)) {
                         report(py, e, opener.bind(py));
                     }

@@ -2,7 +2,7 @@
 //!
 //! The asyncio future is created on the caller's running loop; the Rust future runs on the
 //! shared runtime; its result is handed to the loop with `call_soon_threadsafe`, through the
-//! gate of [`super::gate`] so that no runtime thread attaches while Python finalizes.
+//! gate of [`super::lifecycle`] so that no runtime thread attaches while Python finalizes.
 //! Cancelling the asyncio future aborts the task.
 
 use std::future::Future;
@@ -13,7 +13,7 @@ use serde_json::Value;
 use tokio::task::AbortHandle;
 
 use super::blocking::{catch_panic, to_py_result, Panicked};
-use super::gate;
+use super::lifecycle;
 
 static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static DELIVER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -40,7 +40,7 @@ fn deliver(
     outcome: Result<azml_core::Result<Value>, Panicked>,
 ) {
     // `None`: Python is finalizing; nobody is waiting for this result any more.
-    let _ = gate::with_python(|py| {
+    let _ = lifecycle::with_python(|py| {
         let (ok, value) =
             match to_py_result(py, outcome).and_then(|v| Ok(pythonize::pythonize(py, &v)?)) {
                 Ok(v) => (true, v),
@@ -93,7 +93,7 @@ where
         }
     };
     let event_loop = py_fut.call_method0("get_loop")?;
-    let in_flight = gate::InFlight::new();
+    let in_flight = lifecycle::InFlight::new();
     let (loop_ref, fut_ref) = (event_loop.unbind(), py_fut.clone().unbind());
     let task = azml_core::runtime::shared().spawn(async move {
         let outcome = catch_panic(fut).await;
