@@ -269,14 +269,7 @@ impl Core {
         if subscription_id.trim().is_empty() {
             return Err(errors::validation(py, "subscription_id must not be empty"));
         }
-        let parsed = url::Url::parse(&endpoint)
-            .map_err(|e| errors::validation(py, format!("invalid endpoint '{endpoint}': {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(errors::validation(
-                py,
-                format!("invalid endpoint '{endpoint}': use http:// or https://"),
-            ));
-        }
+        check_endpoint(py, "endpoint", &endpoint, false)?;
         let credential = if let Some(credential) = credential {
             Self::credential_source(credential)?
         } else {
@@ -287,20 +280,7 @@ impl Core {
             }
         };
         let graph_endpoint = graph_endpoint.unwrap_or_else(|| DEFAULT_GRAPH.to_string());
-        let parsed = url::Url::parse(&graph_endpoint).map_err(|e| {
-            errors::validation(
-                py,
-                format!("invalid graph_endpoint '{graph_endpoint}': {e}"),
-            )
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" {
-            return Err(errors::validation(
-                py,
-                format!(
-                    "invalid graph_endpoint '{graph_endpoint}': use http:// or https:// and no path"
-                ),
-            ));
-        }
+        check_endpoint(py, "graph_endpoint", &graph_endpoint, true)?;
         if let Some(ua) = &user_agent {
             if ua.chars().any(|c| c.is_control() || !c.is_ascii()) {
                 return Err(errors::validation(
@@ -312,14 +292,7 @@ impl Core {
         // The interpreter actually running, not the one the extension was built for.
         let v = py.version_info();
         let python_version = Some(format!("{}.{}.{}", v.major, v.minor, v.patch));
-        let mut graph = ArmConfig::new(graph_endpoint);
-        // The Graph token is asked for Graph, never the ARM one.
-        graph.scope = format!("{}/.default", graph.endpoint);
-        graph.ca_file = ca_file.clone();
-        // Graph meters differently from ARM and sends none of ARM's rate-limit headers.
-        graph.pacing = azml_core::arm::PacingConfig::off();
-        graph.python_version = python_version.clone();
-        graph.user_agent_suffix = user_agent.clone();
+        let graph = graph_config(graph_endpoint, &ca_file, &python_version, &user_agent);
         let mut config = ArmConfig::new(endpoint);
         // The cloud's ARM audience: a sovereign or custom cloud's tokens are not the public
         // cloud's.
@@ -334,33 +307,26 @@ impl Core {
             config.scope = scope.to_string();
         }
         config.ca_file = ca_file;
-        let set = |name: &str, value: Option<f64>, slot: &mut std::time::Duration| match value {
-            None => Ok(()),
-            Some(v) if v.is_finite() && (0.0..=1e9).contains(&v) => {
-                *slot = std::time::Duration::from_secs_f64(v);
-                Ok(())
-            }
-            Some(v) => Err(errors::validation(
-                py,
-                format!("{name} must be a number of seconds >= 0, not {v}"),
-            )),
-        };
-        set(
+        set_seconds(
+            py,
             "polling_interval",
             polling_interval,
             &mut config.poll_interval,
         )?;
-        set(
+        set_seconds(
+            py,
             "polling_min_wait",
             polling_min_wait,
             &mut config.poll_min_wait,
         )?;
-        set(
+        set_seconds(
+            py,
             "polling_max_wait",
             polling_max_wait,
             &mut config.poll_max_wait,
         )?;
-        set(
+        set_seconds(
+            py,
             "operation_timeout",
             operation_timeout,
             &mut config.lro_timeout,
@@ -502,5 +468,64 @@ impl Core {
             self.inner.config.endpoint,
             self.output()
         )
+    }
+}
+
+/// An endpoint the client is given: http or https, and for Graph (`root_only`) no path, so
+/// that every request path is appended to the origin alone.
+fn check_endpoint(py: Python<'_>, name: &str, value: &str, root_only: bool) -> PyResult<()> {
+    let parsed = url::Url::parse(value)
+        .map_err(|e| errors::validation(py, format!("invalid {name} '{value}': {e}")))?;
+    let scheme_ok = matches!(parsed.scheme(), "http" | "https");
+    if root_only && (!scheme_ok || parsed.path() != "/") {
+        return Err(errors::validation(
+            py,
+            format!("invalid {name} '{value}': use http:// or https:// and no path"),
+        ));
+    }
+    if !scheme_ok {
+        return Err(errors::validation(
+            py,
+            format!("invalid {name} '{value}': use http:// or https://"),
+        ));
+    }
+    Ok(())
+}
+
+/// Microsoft Graph's client configuration, beside ARM's.
+fn graph_config(
+    endpoint: String,
+    ca_file: &Option<PathBuf>,
+    python_version: &Option<String>,
+    user_agent: &Option<String>,
+) -> ArmConfig {
+    let mut graph = ArmConfig::new(endpoint);
+    // The Graph token is asked for Graph, never the ARM one.
+    graph.scope = format!("{}/.default", graph.endpoint);
+    graph.ca_file = ca_file.clone();
+    // Graph meters differently from ARM and sends none of ARM's rate-limit headers.
+    graph.pacing = azml_core::arm::PacingConfig::off();
+    graph.python_version = python_version.clone();
+    graph.user_agent_suffix = user_agent.clone();
+    graph
+}
+
+/// A duration given in seconds (`None`: the default stays).
+fn set_seconds(
+    py: Python<'_>,
+    name: &str,
+    value: Option<f64>,
+    slot: &mut std::time::Duration,
+) -> PyResult<()> {
+    match value {
+        None => Ok(()),
+        Some(v) if v.is_finite() && (0.0..=1e9).contains(&v) => {
+            *slot = std::time::Duration::from_secs_f64(v);
+            Ok(())
+        }
+        Some(v) => Err(errors::validation(
+            py,
+            format!("{name} must be a number of seconds >= 0, not {v}"),
+        )),
     }
 }

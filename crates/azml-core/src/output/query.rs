@@ -191,6 +191,8 @@ fn python_printable(c: char) -> bool {
 
 type EvalResult = Result<Value, QueryError>;
 
+/// One arm per node of the JMESPath grammar, side by side so that each can be read against
+/// the specification's evaluation rules; the arms that grow (functions, comparisons) call out.
 fn eval(ast: &Ast, data: &Value) -> EvalResult {
     match ast {
         Ast::Identity { .. } => Ok(data.clone()),
@@ -809,24 +811,41 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
     let Some((kinds, variadic)) = signature(name) else {
         return Err(QueryError::Runtime(format!("Unknown function: {name}()")));
     };
+    check_arity(name, kinds, variadic, args.len())?;
+    let (values, exprefs) = evaluated_arguments(name, kinds, args, data)?;
+    apply(name, values, &exprefs)
+}
+
+/// Python `jmespath`'s arity errors, word for word.
+fn check_arity(name: &str, kinds: &[Arg], variadic: bool, given: usize) -> Result<(), QueryError> {
     if variadic {
-        if args.len() < kinds.len() {
+        if given < kinds.len() {
             return Err(QueryError::Runtime(format!(
                 "Expected at least {} {} for function {name}(), received {}",
                 kinds.len(),
                 plural_arguments(kinds.len()),
-                args.len()
+                given
             )));
         }
-    } else if args.len() != kinds.len() {
+    } else if given != kinds.len() {
         return Err(QueryError::Runtime(format!(
             "Expected {} {} for function {name}(), received {}",
             kinds.len(),
             plural_arguments(kinds.len()),
-            args.len()
+            given
         )));
     }
-    // Expression references stay unevaluated; every other argument is evaluated first.
+    Ok(())
+}
+
+/// Every argument evaluated and type-checked, in order; expression references stay
+/// unevaluated (a `Null` holds their place in the values).
+fn evaluated_arguments<'a>(
+    name: &str,
+    kinds: &[Arg],
+    args: &'a [Ast],
+    data: &Value,
+) -> Result<(Vec<Value>, Vec<&'a Ast>), QueryError> {
     let mut values = Vec::with_capacity(args.len());
     let mut exprefs = Vec::new();
     for (i, arg) in args.iter().enumerate() {
@@ -848,47 +867,13 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
             values.push(v);
         }
     }
-    let num = |v: &Value| v.as_f64().unwrap_or(0.0);
+    Ok((values, exprefs))
+}
+
+/// The function itself, its arguments checked.
+fn apply(name: &str, values: Vec<Value>, exprefs: &[&Ast]) -> EvalResult {
     match name {
-        "abs" => Ok(match values[0].as_i64() {
-            Some(i) => Value::from(i.unsigned_abs()),
-            None => float(num(&values[0]).abs()),
-        }),
-        "ceil" | "floor" => {
-            let v = &values[0];
-            if v.is_i64() || v.is_u64() {
-                return Ok(v.clone());
-            }
-            let f = num(v);
-            let r = if name == "ceil" { f.ceil() } else { f.floor() };
-            // Python's math.ceil/floor return an int.
-            Ok(if r.abs() < 9.0e15 {
-                Value::from(r as i64)
-            } else {
-                float(r)
-            })
-        }
-        "avg" => {
-            let items = values[0].as_array().expect("checked");
-            if items.is_empty() {
-                return Ok(Value::Null);
-            }
-            Ok(float(
-                items.iter().map(num).sum::<f64>() / items.len() as f64,
-            ))
-        }
-        "sum" => {
-            let items = values[0].as_array().expect("checked");
-            if items.iter().all(|v| v.is_i64()) {
-                let total: Option<i64> = items
-                    .iter()
-                    .try_fold(0i64, |acc, v| acc.checked_add(v.as_i64()?));
-                if let Some(t) = total {
-                    return Ok(Value::from(t));
-                }
-            }
-            Ok(float(items.iter().map(num).sum()))
-        }
+        "abs" | "ceil" | "floor" | "avg" | "sum" => numeric(name, &values[0]),
         "contains" => Ok(Value::Bool(match &values[0] {
             // Python's `in`, so `contains([true], `1`)` holds.
             Value::Array(items) => items.iter().any(|i| py_eq(i, &values[1])),
@@ -949,86 +934,14 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
-        "max" | "min" => {
-            let items = values[0].as_array().expect("checked");
-            let want = if name == "max" {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
-            let mut best: Option<&Value> = None;
-            for item in items {
-                if best.is_none_or(|b| order(item, b) == want) {
-                    best = Some(item);
-                }
-            }
-            Ok(best.cloned().unwrap_or(Value::Null))
-        }
+        "max" | "min" => Ok(extreme(name, values[0].as_array().expect("checked"))),
         "sort" => {
             let mut items = values[0].as_array().expect("checked").clone();
             items.sort_by(order);
             Ok(Value::Array(items))
         }
-        "sort_by" => {
-            let items = values[0].as_array().expect("checked");
-            let Some(first) = items.first() else {
-                return Ok(Value::Array(Vec::new()));
-            };
-            // Python `jmespath` fixes the key type from the first element.
-            let kind = type_name(&eval(exprefs[0], first)?);
-            if kind != "number" && kind != "string" {
-                // Python shows the first element but names the type of its key.
-                let shown = match first {
-                    Value::String(s) => s.clone(),
-                    other => py_value_repr(other),
-                };
-                return Err(QueryError::Runtime(format!(
-                    "In function sort_by(), invalid type for value: {shown}, expected one of: ['string', 'number'], received: \"{kind}\""
-                )));
-            }
-            let mut keyed = Vec::with_capacity(items.len());
-            for item in items {
-                let key = eval(exprefs[0], item)?;
-                if type_name(&key) != kind {
-                    return Err(type_error(name, &key, &[kind]));
-                }
-                keyed.push((key, item));
-            }
-            // Stable, as Python's sorted().
-            keyed.sort_by(|a, b| order(&a.0, &b.0));
-            Ok(Value::Array(
-                keyed.into_iter().map(|(_, v)| v.clone()).collect(),
-            ))
-        }
-        "max_by" | "min_by" => {
-            let items = values[0].as_array().expect("checked");
-            let want = if name == "max_by" {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
-            let mut best: Option<(Value, &Value)> = None;
-            for item in items {
-                let key = eval(exprefs[0], item)?;
-                if !key.is_number() && !key.is_string() {
-                    return Err(type_error(name, &key, &["number", "string"]));
-                }
-                if let Some((b, _)) = &best {
-                    if type_name(b) != type_name(&key) {
-                        // Python's max() comparing a str with a number.
-                        return Err(QueryError::Runtime(format!(
-                            "'<' not supported between instances of '{}' and '{}'",
-                            python_type(&key),
-                            python_type(b)
-                        )));
-                    }
-                }
-                if best.as_ref().is_none_or(|(b, _)| order(&key, b) == want) {
-                    best = Some((key, item));
-                }
-            }
-            Ok(best.map(|(_, v)| v.clone()).unwrap_or(Value::Null))
-        }
+        "sort_by" => sort_by(values[0].as_array().expect("checked"), exprefs[0]),
+        "max_by" | "min_by" => extreme_by(name, values[0].as_array().expect("checked"), exprefs[0]),
         "merge" => {
             let mut out = Map::new();
             for v in &values {
@@ -1063,6 +976,132 @@ fn call(name: &str, args: &[Ast], data: &Value) -> EvalResult {
         "type" => Ok(Value::String(type_name(&values[0]).into())),
         _ => unreachable!("every function with a signature is implemented"),
     }
+}
+
+/// `abs`, `ceil`, `floor`, `avg`, `sum`, with Python's int/float distinctions.
+fn numeric(name: &str, value: &Value) -> EvalResult {
+    let num = |v: &Value| v.as_f64().unwrap_or(0.0);
+    let values = std::slice::from_ref(value);
+    match name {
+        "abs" => Ok(match values[0].as_i64() {
+            Some(i) => Value::from(i.unsigned_abs()),
+            None => float(num(&values[0]).abs()),
+        }),
+        "ceil" | "floor" => {
+            let v = &values[0];
+            if v.is_i64() || v.is_u64() {
+                return Ok(v.clone());
+            }
+            let f = num(v);
+            let r = if name == "ceil" { f.ceil() } else { f.floor() };
+            // Python's math.ceil/floor return an int.
+            Ok(if r.abs() < 9.0e15 {
+                Value::from(r as i64)
+            } else {
+                float(r)
+            })
+        }
+        "avg" => {
+            let items = values[0].as_array().expect("checked");
+            if items.is_empty() {
+                return Ok(Value::Null);
+            }
+            Ok(float(
+                items.iter().map(num).sum::<f64>() / items.len() as f64,
+            ))
+        }
+        "sum" => {
+            let items = values[0].as_array().expect("checked");
+            if items.iter().all(|v| v.is_i64()) {
+                let total: Option<i64> = items
+                    .iter()
+                    .try_fold(0i64, |acc, v| acc.checked_add(v.as_i64()?));
+                if let Some(t) = total {
+                    return Ok(Value::from(t));
+                }
+            }
+            Ok(float(items.iter().map(num).sum()))
+        }
+        _ => unreachable!("only the numeric functions come here"),
+    }
+}
+
+/// `max` / `min` of numbers or of strings (`Null` for an empty array).
+fn extreme(name: &str, items: &[Value]) -> Value {
+    let want = if name == "max" {
+        Ordering::Greater
+    } else {
+        Ordering::Less
+    };
+    let mut best: Option<&Value> = None;
+    for item in items {
+        if best.is_none_or(|b| order(item, b) == want) {
+            best = Some(item);
+        }
+    }
+    best.cloned().unwrap_or(Value::Null)
+}
+
+/// `sort_by`: the key type fixed by the first element, as Python `jmespath` does; stable.
+fn sort_by(items: &[Value], key_expr: &Ast) -> EvalResult {
+    let Some(first) = items.first() else {
+        return Ok(Value::Array(Vec::new()));
+    };
+    // Python `jmespath` fixes the key type from the first element.
+    let kind = type_name(&eval(key_expr, first)?);
+    if kind != "number" && kind != "string" {
+        // Python shows the first element but names the type of its key.
+        let shown = match first {
+            Value::String(s) => s.clone(),
+            other => py_value_repr(other),
+        };
+        return Err(QueryError::Runtime(format!(
+            "In function sort_by(), invalid type for value: {shown}, expected one of: ['string', 'number'], received: \"{kind}\""
+        )));
+    }
+    let mut keyed = Vec::with_capacity(items.len());
+    for item in items {
+        let key = eval(key_expr, item)?;
+        if type_name(&key) != kind {
+            return Err(type_error("sort_by", &key, &[kind]));
+        }
+        keyed.push((key, item));
+    }
+    // Stable, as Python's sorted().
+    keyed.sort_by(|a, b| order(&a.0, &b.0));
+    Ok(Value::Array(
+        keyed.into_iter().map(|(_, v)| v.clone()).collect(),
+    ))
+}
+
+/// `max_by` / `min_by`: keys that are all numbers or all strings.
+fn extreme_by(name: &str, items: &[Value], key_expr: &Ast) -> EvalResult {
+    let want = if name == "max_by" {
+        Ordering::Greater
+    } else {
+        Ordering::Less
+    };
+    let mut best: Option<(Value, &Value)> = None;
+    for item in items {
+        let key = eval(key_expr, item)?;
+        if !key.is_number() && !key.is_string() {
+            return Err(type_error(name, &key, &["number", "string"]));
+        }
+        if let Some((b, _)) = &best {
+            if type_name(b) != type_name(&key) {
+                // Python's max() comparing a str with a number.
+                return Err(QueryError::Runtime(format!(
+                    "'<' not supported between instances of '{}' and '{}'",
+                    python_type(&key),
+                    python_type(b)
+                )));
+            }
+        }
+        if best.as_ref().is_none_or(|(b, _)| order(&key, b) == want) {
+            best = Some((key, item));
+        }
+    }
+    Ok(best.map(|(_, v)| v.clone()).unwrap_or(Value::Null))
 }
 
 fn str_of(v: &Value) -> &str {
