@@ -6,10 +6,10 @@ use std::time::Duration;
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::faults::FaultRule;
-use super::http::Resp;
-use super::server::Ctx;
-use super::util::iso;
+use crate::context::Ctx;
+use crate::faults::FaultRule;
+use crate::http::Resp;
+use crate::timestamps::iso;
 
 pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp {
     Resp::json(
@@ -132,8 +132,8 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
                     (Ok(a), Ok(s), Ok(f)) => (a, s, f),
                     (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
                 };
-            let app_id = app_id.unwrap_or_else(super::util::new_guid);
-            let secret = secret.unwrap_or_else(|| super::util::random_hex(24));
+            let app_id = app_id.unwrap_or_else(crate::ids::new_guid);
+            let secret = secret.unwrap_or_else(|| crate::ids::random_hex(24));
             let (oid, secret) = ctx.add_service_principal(&app_id, &secret);
             if let Some(token) = federated {
                 if !ctx.set_federated_token(&app_id, &token) {
@@ -170,7 +170,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("/subscriptions/{}", ctx.cfg.subscription_id));
-            match super::resources::assign_role(ctx, principal, role, &scope) {
+            match crate::resources::assign_role(ctx, principal, role, &scope) {
                 Ok(name) => Resp::json(
                     StatusCode::CREATED,
                     json!({"name": name, "principalId": principal, "role": role, "scope": scope}),
@@ -179,16 +179,16 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
             }
         }
         (&Method::GET, ["providers"]) => {
-            let value: Vec<Value> = super::resources::registrations(ctx)
+            let value: Vec<Value> = crate::resources::registrations(ctx)
                 .into_iter()
                 .map(|(ns, state)| json!({"namespace": ns, "registrationState": state}))
                 .collect();
             Resp::ok(json!({ "value": value }))
         }
         (&Method::POST, ["providers", ns, verb @ ("register" | "unregister")]) => {
-            match super::resources::set_registered(ctx, ns, *verb == "register") {
+            match crate::resources::set_registered(ctx, ns, *verb == "register") {
                 Ok(canonical) => {
-                    let state = super::resources::registrations(ctx)
+                    let state = crate::resources::registrations(ctx)
                         .into_iter()
                         .find(|(n, _)| *n == canonical)
                         .map(|(_, s)| s)
@@ -207,7 +207,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
             | ["devicecode", ..]
             | ["workload-issuer", ..]
             | ["managed-identity", ..],
-        ) => match super::signin_admin::route(ctx, method, rest, body) {
+        ) => match crate::signin_admin::route(ctx, method, rest, body) {
             Some(resp) => resp,
             None => error(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -7,11 +7,11 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::http::{Req, Resp};
-use super::server::Ctx;
-use super::signin;
-use super::tokens::{Claims, TOKEN_LIFETIME_SECS};
-use super::util::new_guid;
+use crate::context::Ctx;
+use crate::http::{Req, Resp};
+use crate::ids::new_guid;
+use crate::signin;
+use crate::tokens::{Claims, TOKEN_LIFETIME_SECS};
 
 /// A form body (`application/x-www-form-urlencoded`); empty values count as absent.
 pub(crate) struct Form(Vec<(String, String)>);
@@ -64,7 +64,7 @@ pub(crate) fn aad_error(
     let trace = new_guid();
     let correlation = new_guid();
     let timestamp = {
-        let t = super::util::iso(ctx.clock.now_ms());
+        let t = crate::timestamps::iso(ctx.clock.now_ms());
         // Entra ID's style: "2026-11-26 22:03:09Z".
         format!("{} {}Z", &t[..10], &t[11..19])
     };
@@ -456,7 +456,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub(crate) fn metadata(ctx: &Ctx, req: &Req) -> Resp {
     let l: Vec<String> = req.segs.iter().map(|s| s.to_ascii_lowercase()).collect();
     if l != ["metadata", "endpoints"] {
-        return super::errors::ArmError::not_found(
+        return crate::errors::ArmError::not_found(
             "NotFound",
             format!("No route matches '{} {}'.", req.method, req.path),
         )

@@ -351,8 +351,8 @@ pub(crate) struct OpFailure {
 impl OpFailure {
     /// What a `Location` poll of the failed operation answers: the error, as a client error
     /// so that retry policies (which retry 5xx) give up at once.
-    pub(crate) fn to_error(&self) -> super::errors::ArmError {
-        super::errors::ArmError::bad_request(&self.code, self.message.clone())
+    pub(crate) fn to_error(&self) -> crate::errors::ArmError {
+        crate::errors::ArmError::bad_request(&self.code, self.message.clone())
     }
     /// The `Azure-AsyncOperation` status body of the failed operation.
     pub(crate) fn status_body(&self) -> serde_json::Value {

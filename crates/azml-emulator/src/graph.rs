@@ -4,29 +4,11 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::http::{Req, Resp};
-use super::server::Ctx;
-use super::tokens::TokenError;
-use super::util::{iso, new_guid};
-
-/// The user every emulator knows, so that `share --user` has someone to find.
-pub(crate) const DEFAULT_USER_UPN: &str = "user@azml-emulator.onmicrosoft.com";
-
-pub(crate) fn user_body(id: &str, upn: &str, display_name: &str) -> Value {
-    json!({
-        "businessPhones": [],
-        "displayName": display_name,
-        "givenName": null,
-        "jobTitle": null,
-        "mail": upn,
-        "mobilePhone": null,
-        "officeLocation": null,
-        "preferredLanguage": null,
-        "surname": null,
-        "userPrincipalName": upn,
-        "id": id,
-    })
-}
+use crate::context::Ctx;
+use crate::http::{Req, Resp};
+use crate::ids::new_guid;
+use crate::timestamps::iso;
+use crate::tokens::TokenError;
 
 fn error(ctx: &Ctx, req: &Req, status: StatusCode, code: &str, message: &str) -> Resp {
     let request_id = new_guid();

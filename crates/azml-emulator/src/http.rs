@@ -4,7 +4,7 @@
 use axum::http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
 
-use super::errors::{ArmError, ArmResult};
+use crate::errors::{ArmError, ArmResult};
 
 pub(crate) struct Req {
     pub method: Method,

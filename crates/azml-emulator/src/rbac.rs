@@ -10,9 +10,10 @@
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::errors::ArmError;
-use super::store::Store;
-use super::util::eq_ci;
+use crate::assignments::OWNER_ID;
+use crate::errors::ArmError;
+use crate::names::eq_ci;
+use crate::store::Store;
 
 pub(crate) struct RoleDef {
     pub name: &'static str,
@@ -23,8 +24,6 @@ pub(crate) struct RoleDef {
     pub data_actions: &'static [&'static str],
     pub not_data_actions: &'static [&'static str],
 }
-
-pub(crate) const OWNER_ID: &str = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635";
 
 /// The built-in roles azml and its users name, with Azure's permissions for them.
 pub(crate) const BUILT_IN: &[RoleDef] = &[

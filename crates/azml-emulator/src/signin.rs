@@ -1,15 +1,7 @@
 //! Sign-in beyond the client secret: certificate and federated (workload identity) client
 //! assertions, device code, authorization code with PKCE, rotating refresh tokens, and an
-//! App Service style managed-identity endpoint.
-//!
-//! With a state file, what a tenant keeps across a restart of its service is kept too
-//! (`Durable`): the registrations (certificates, federated credentials, managed identities),
-//! the settings, the workload issuer's key, the managed-identity endpoint's secret and the
-//! refresh tokens (server-side grants that Entra ID honours for 90 days whatever happens to
-//! its front ends; only their SHA-256 is kept, in memory as in the file). Device codes and
-//! authorization codes are not: they live minutes, belong to one sign-in in progress whose
-//! client is waiting on this very process, and a restart simply ends that sign-in as an
-//! expiry would (the client starts a new one).
+//! App Service style managed-identity endpoint. What these flows remember between requests
+//! is the tenant's sign-in state (`signin_state`).
 //!
 //! The simulated user: every interactive flow signs in as `Settings::user` (the emulator's
 //! Graph user unless changed), or as the user the admin API names when it approves.
@@ -17,15 +9,17 @@
 use axum::http::StatusCode;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::entra::{aad_error, Form};
-use super::http::{Req, Resp};
-use super::server::Ctx;
-use super::tokens::{Claims, Signer, TOKEN_LIFETIME_SECS};
-use super::util::{new_guid, random_bytes};
+use crate::context::Ctx;
+use crate::entra::{aad_error, Form};
+use crate::http::{Req, Resp};
+use crate::ids::{new_guid, random_bytes};
+use crate::signin_state::{
+    token_hash, AuthCode, DeviceCode, DeviceState, Federated, Identity, User,
+};
+use crate::tokens::{Claims, TOKEN_LIFETIME_SECS};
 
 /// What clients send as `client_assertion_type`.
 pub(crate) const JWT_BEARER_ASSERTION: &str =
@@ -43,439 +37,8 @@ const WELL_KNOWN_PUBLIC_CLIENTS: [&str; 3] = [
 
 const DEVICE_CODE_LIFETIME_SECS: i64 = 900;
 const AUTH_CODE_LIFETIME_SECS: i64 = 600;
-const REFRESH_LIFETIME_SECS: i64 = 90 * 86_400;
 /// Clock skew Entra ID tolerates on assertions.
 const SKEW_SECS: i64 = 300;
-
-/// How the simulated user behaves; changed through `PATCH /_emulator/signin`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub(crate) struct Settings {
-    /// User principal name of the user who approves device codes and consents in the browser.
-    pub user: String,
-    /// Device codes are approved (as `user`) once this many polls were answered
-    /// `authorization_pending`; `None`: only the admin API approves.
-    pub auto_approve_after_polls: Option<u32>,
-    /// The `interval` device codes announce (seconds).
-    pub interval: u64,
-    /// Answer `slow_down` to a poll that comes sooner than `interval` after the previous one.
-    pub enforce_interval: bool,
-    /// The browser's user refuses consent (`error=access_denied` to the redirect URI).
-    pub deny_consent: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            user: super::graph::DEFAULT_USER_UPN.to_string(),
-            auto_approve_after_polls: Some(1),
-            interval: 5,
-            enforce_interval: false,
-            deny_consent: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct User {
-    pub oid: String,
-    pub upn: String,
-    pub name: String,
-}
-
-/// Only the public half is ever known (as in Entra ID): keeping it is no secret.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-struct Certificate {
-    client_id: String,
-    x5t: String,
-    x5t_s256: String,
-    /// PKCS#1 `RSAPublicKey`, as `ring` verifies with.
-    #[serde(with = "super::util::b64")]
-    public_key: Vec<u8>,
-}
-
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-struct Federated {
-    client_id: String,
-    issuer: String,
-    subject: String,
-    audiences: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Identity {
-    pub name: String,
-    pub client_id: String,
-    pub principal_id: String,
-    pub system: bool,
-}
-
-enum DeviceState {
-    Pending,
-    Approved(User),
-    Denied,
-    Redeemed,
-}
-
-struct DeviceCode {
-    device_code: String,
-    user_code: String,
-    client_id: String,
-    resource: String,
-    openid: bool,
-    expires_at: i64,
-    last_poll_ms: Option<i64>,
-    polls: u32,
-    state: DeviceState,
-}
-
-struct AuthCode {
-    code: String,
-    client_id: String,
-    redirect_uri: String,
-    challenge: String,
-    resource: String,
-    openid: bool,
-    user: User,
-    expires_at: i64,
-    redeemed: bool,
-}
-
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-struct Refresh {
-    /// SHA-256 of the token (base64url): the token itself is only ever in the client's hands.
-    token_hash: String,
-    client_id: String,
-    user: User,
-    expires_at: i64,
-}
-
-/// What the state file keeps of sign-in (see the module's documentation for what it does not
-/// keep, and why). Every field defaults, so a file from before any of them loads.
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub(crate) struct Durable {
-    settings: Settings,
-    /// The workload issuer's key: a service account token projected before a restart is
-    /// still accepted after it, as a cluster's issuer keys outlive an Entra ID restart.
-    #[serde(with = "super::util::b64")]
-    issuer_key: Vec<u8>,
-    /// Apps keep `IDENTITY_HEADER` from their environment: a new one would lock them out.
-    identity_header: String,
-    identities: Vec<Identity>,
-    certificates: Vec<Certificate>,
-    federated: Vec<Federated>,
-    refresh_tokens: Vec<Refresh>,
-}
-
-// Written by hand: the keys and the refresh-token hashes stay out of logs.
-impl std::fmt::Debug for Durable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Durable")
-            .field("identities", &self.identities.len())
-            .field("certificates", &self.certificates.len())
-            .field("federated", &self.federated.len())
-            .field("refresh_tokens", &self.refresh_tokens.len())
-            .finish_non_exhaustive()
-    }
-}
-
-fn token_hash(token: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
-}
-
-pub(crate) struct SignIn {
-    pub settings: Settings,
-    /// Signs the workload issuer's service account tokens (a key of its own, so that those
-    /// never pass for access tokens).
-    issuer_signer: Signer,
-    /// The secret of the managed-identity endpoint (`IDENTITY_HEADER`).
-    pub identity_header: String,
-    pub identities: Vec<Identity>,
-    certificates: Vec<Certificate>,
-    federated: Vec<Federated>,
-    device_codes: Vec<DeviceCode>,
-    auth_codes: Vec<AuthCode>,
-    refresh_tokens: Vec<Refresh>,
-}
-
-impl SignIn {
-    pub(crate) fn new(default_user: &str) -> Self {
-        SignIn {
-            settings: Settings {
-                user: default_user.to_string(),
-                ..Settings::default()
-            },
-            issuer_signer: Signer::random(),
-            identity_header: URL_SAFE_NO_PAD.encode(random_bytes(24)),
-            identities: vec![Identity {
-                name: "system-assigned".into(),
-                client_id: new_guid(),
-                principal_id: new_guid(),
-                system: true,
-            }],
-            certificates: Vec::new(),
-            federated: Vec::new(),
-            device_codes: Vec::new(),
-            auth_codes: Vec::new(),
-            refresh_tokens: Vec::new(),
-        }
-    }
-
-    /// The sign-in a state file saved (`None`: a new one, as for an emulator without a state
-    /// file). Whatever a file from an older emulator lacks is made up now.
-    pub(crate) fn restore(saved: Option<Durable>) -> Self {
-        let Some(d) = saved else {
-            return SignIn::new(super::graph::DEFAULT_USER_UPN);
-        };
-        let fresh = SignIn::new(&d.settings.user);
-        let mut identities = d.identities;
-        if !identities.iter().any(|i| i.system) {
-            identities.splice(0..0, fresh.identities);
-        }
-        SignIn {
-            settings: d.settings,
-            issuer_signer: Signer::from_key(&d.issuer_key),
-            identity_header: if d.identity_header.is_empty() {
-                fresh.identity_header
-            } else {
-                d.identity_header
-            },
-            identities,
-            certificates: d.certificates,
-            federated: d.federated,
-            device_codes: Vec::new(),
-            auth_codes: Vec::new(),
-            refresh_tokens: d.refresh_tokens,
-        }
-    }
-
-    /// What the state file keeps (expired refresh tokens left out).
-    pub(crate) fn durable(&self, now: i64) -> Durable {
-        Durable {
-            settings: self.settings.clone(),
-            issuer_key: self.issuer_signer.key().to_vec(),
-            identity_header: self.identity_header.clone(),
-            identities: self.identities.clone(),
-            certificates: self.certificates.clone(),
-            federated: self.federated.clone(),
-            refresh_tokens: self
-                .refresh_tokens
-                .iter()
-                .filter(|r| r.expires_at > now)
-                .cloned()
-                .collect(),
-        }
-    }
-
-    /// Registers a certificate (PEM or base64 DER) for `client_id`; returns its `x5t` and
-    /// `x5t#S256`.
-    pub(crate) fn add_certificate(
-        &mut self,
-        client_id: &str,
-        certificate: &str,
-    ) -> Result<(String, String), String> {
-        let der = certificate_der(certificate)?;
-        let public_key = rsa_public_key(&der).ok_or(
-            "the certificate could not be read, or its key is not RSA (only RS256 assertions \
-             are supported)",
-        )?;
-        let x5t = URL_SAFE_NO_PAD
-            .encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &der).as_ref());
-        let x5t_s256 = URL_SAFE_NO_PAD.encode(Sha256::digest(&der));
-        self.certificates
-            .retain(|c| !(c.client_id.eq_ignore_ascii_case(client_id) && c.x5t == x5t));
-        self.certificates.push(Certificate {
-            client_id: client_id.to_string(),
-            x5t: x5t.clone(),
-            x5t_s256: x5t_s256.clone(),
-            public_key,
-        });
-        Ok((x5t, x5t_s256))
-    }
-
-    pub(crate) fn add_federated(
-        &mut self,
-        client_id: &str,
-        issuer: &str,
-        subject: &str,
-        audiences: Vec<String>,
-    ) {
-        self.federated.push(Federated {
-            client_id: client_id.to_string(),
-            issuer: issuer.to_string(),
-            subject: subject.to_string(),
-            audiences,
-        });
-    }
-
-    /// A service account token of the emulator's own workload issuer, as a Kubernetes
-    /// cluster projects into a pod.
-    pub(crate) fn issue_federated_token(
-        &self,
-        issuer: &str,
-        subject: &str,
-        audience: &str,
-        now: i64,
-        lifetime: i64,
-    ) -> String {
-        self.issuer_signer.mint_json(&json!({
-            "aud": [audience],
-            "iss": issuer,
-            "sub": subject,
-            "iat": now,
-            "nbf": now,
-            "exp": now + lifetime,
-            "jti": new_guid(),
-        }))
-    }
-
-    pub(crate) fn add_identity(&mut self, name: &str) -> Identity {
-        if let Some(i) = self.identities.iter().find(|i| i.name == name) {
-            return i.clone();
-        }
-        let identity = Identity {
-            name: name.to_string(),
-            client_id: new_guid(),
-            principal_id: new_guid(),
-            system: false,
-        };
-        self.identities.push(identity.clone());
-        identity
-    }
-
-    /// Approves (or denies) the pending device code whose user code is `user_code`.
-    pub(crate) fn decide_device_code(
-        &mut self,
-        user_code: &str,
-        decision: Option<User>,
-        now: i64,
-    ) -> Result<(), String> {
-        let norm = |c: &str| c.replace('-', "").to_ascii_uppercase();
-        let wanted = norm(user_code);
-        let Some(dc) = self
-            .device_codes
-            .iter_mut()
-            .find(|d| norm(&d.user_code) == wanted)
-        else {
-            return Err(format!("no device code with user code '{user_code}'"));
-        };
-        if now >= dc.expires_at {
-            return Err(format!("the device code '{user_code}' has expired"));
-        }
-        if !matches!(dc.state, DeviceState::Pending) {
-            return Err(format!(
-                "the device code '{user_code}' is no longer pending"
-            ));
-        }
-        dc.state = match decision {
-            Some(user) => DeviceState::Approved(user),
-            None => DeviceState::Denied,
-        };
-        Ok(())
-    }
-
-    /// User codes of the device codes waiting for approval (never the device codes).
-    pub(crate) fn pending_user_codes(&self, now: i64) -> Vec<String> {
-        self.device_codes
-            .iter()
-            .filter(|d| matches!(d.state, DeviceState::Pending) && now < d.expires_at)
-            .map(|d| d.user_code.clone())
-            .collect()
-    }
-
-    fn new_refresh_token(&mut self, client_id: &str, user: &User, now: i64) -> String {
-        self.refresh_tokens.retain(|r| r.expires_at > now);
-        let token = format!("1.AZML.{}", URL_SAFE_NO_PAD.encode(random_bytes(48)));
-        self.refresh_tokens.push(Refresh {
-            token_hash: token_hash(&token),
-            client_id: client_id.to_string(),
-            user: user.clone(),
-            expires_at: now + REFRESH_LIFETIME_SECS,
-        });
-        token
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Certificates: just enough DER to find the RSA key in an X.509 certificate.
-
-/// The DER of a certificate given as PEM or as bare base64 (what portals call the "public
-/// certificate" value).
-fn certificate_der(text: &str) -> Result<Vec<u8>, String> {
-    let text = text.trim();
-    let b64: String = if let Some(start) = text.find("-----BEGIN CERTIFICATE-----") {
-        let body = &text[start + "-----BEGIN CERTIFICATE-----".len()..];
-        let end = body
-            .find("-----END CERTIFICATE-----")
-            .ok_or("the PEM certificate has no END line")?;
-        body[..end].split_whitespace().collect()
-    } else {
-        text.split_whitespace().collect()
-    };
-    base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|_| "the certificate is neither PEM nor base64 DER".to_string())
-}
-
-/// One DER element: (tag, contents, what follows).
-fn der_next(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        rest = &rest[n..];
-        len
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-/// The PKCS#1 `RSAPublicKey` inside a certificate's SubjectPublicKeyInfo.
-fn rsa_public_key(cert: &[u8]) -> Option<Vec<u8>> {
-    const RSA_ENCRYPTION: [u8; 9] = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-    let (0x30, cert, _) = der_next(cert)? else {
-        return None;
-    };
-    let (0x30, tbs, _) = der_next(cert)? else {
-        return None;
-    };
-    let mut rest = tbs;
-    let (tag, _, after) = der_next(rest)?;
-    if tag == 0xa0 {
-        rest = after; // explicit version
-    }
-    // serialNumber, signature, issuer, validity, subject
-    for _ in 0..5 {
-        rest = der_next(rest)?.2;
-    }
-    let (0x30, spki, _) = der_next(rest)? else {
-        return None;
-    };
-    let (0x30, algorithm, after) = der_next(spki)? else {
-        return None;
-    };
-    let (0x06, oid, _) = der_next(algorithm)? else {
-        return None;
-    };
-    if oid != RSA_ENCRYPTION {
-        return None;
-    }
-    let (0x03, bits, _) = der_next(after)? else {
-        return None;
-    };
-    let (0, key) = bits.split_first().map(|(u, k)| (*u, k))? else {
-        return None;
-    };
-    Some(key.to_vec())
-}
 
 // ---------------------------------------------------------------------------------------
 // Shared pieces of the token answers.
@@ -659,7 +222,7 @@ fn user_tokens(
         ..app_claims(ctx, resource.to_string(), client_id, &user.oid, "0")
     };
     let refresh = ctx.signin().new_refresh_token(client_id, user, now);
-    let mut body = super::entra::token_body(ctx, &claims, v2);
+    let mut body = crate::entra::token_body(ctx, &claims, v2);
     let obj = body.as_object_mut().expect("object");
     // As Entra ID answers a `.default` request: the delegated scope and `.default` both,
     // so that MSAL's cache finds the token under the scope it asked for.
@@ -787,7 +350,7 @@ pub(crate) fn assertion_grant(
         _ => {}
     }
     let claims = app_claims(ctx, resource, app_id, oid, "2");
-    Resp::ok(super::entra::token_body(ctx, &claims, v2))
+    Resp::ok(crate::entra::token_body(ctx, &claims, v2))
         .header("cache-control", "no-store, no-cache")
 }
 
@@ -1601,23 +1164,6 @@ pub(crate) fn identity_resource_id(ctx: &Ctx, identity: &Identity) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn der_walk_finds_the_rsa_key_of_a_certificate() {
-        let pem = include_str!("../../../tests/data/auth/client-cert-only.pem");
-        let der = certificate_der(pem).unwrap();
-        let key = rsa_public_key(&der).expect("RSA key");
-        // An RSAPublicKey is a SEQUENCE of the modulus and the exponent.
-        let (tag, body, rest) = der_next(&key).unwrap();
-        assert_eq!(tag, 0x30);
-        assert!(rest.is_empty());
-        let (t1, n, after) = der_next(body).unwrap();
-        let (t2, _, _) = der_next(after).unwrap();
-        assert_eq!((t1, t2), (0x02, 0x02));
-        assert!(n.len() >= 256, "2048-bit modulus expected, got {}", n.len());
-        assert!(rsa_public_key(b"\x30\x03\x02\x01\x01").is_none());
-        assert!(certificate_der("not base64 !").is_err());
-    }
 
     #[test]
     fn loopback_redirects_only() {

@@ -5,11 +5,14 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::admin::{body_json, error};
-use super::http::Resp;
-use super::server::{Ctx, ServicePrincipal};
-use super::signin::{self, identity_resource_id, Identity, TOKEN_EXCHANGE_AUDIENCE};
-use super::util::{iso, new_guid};
+use crate::admin::{body_json, error};
+use crate::context::Ctx;
+use crate::directory::ServicePrincipal;
+use crate::http::Resp;
+use crate::ids::new_guid;
+use crate::signin::{self, identity_resource_id, TOKEN_EXCHANGE_AUDIENCE};
+use crate::signin_state::{Identity, Settings};
+use crate::timestamps::iso;
 
 /// Object id of the application `client_id` (the configured one or one added), if known.
 pub(crate) fn app_oid(ctx: &Ctx, client_id: &str) -> Option<String> {
@@ -173,7 +176,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, rest: &[&str], body: &[u8]) -> O
             let secret = v["clientSecret"]
                 .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(super::util::random_key);
+                .unwrap_or_else(crate::ids::random_key);
             let existed = app_oid(ctx, &client_id).is_some();
             let oid = add_app(ctx, &client_id, &secret);
             let mut out = json!({"clientId": client_id, "objectId": oid});
@@ -273,8 +276,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, rest: &[&str], body: &[u8]) -> O
             for (name, apply) in [
                 (
                     "enforceInterval",
-                    (|s: &mut signin::Settings, b| s.enforce_interval = b)
-                        as fn(&mut signin::Settings, bool),
+                    (|s: &mut Settings, b| s.enforce_interval = b) as fn(&mut Settings, bool),
                 ),
                 ("denyConsent", |s, b| s.deny_consent = b),
             ] {

@@ -78,7 +78,7 @@ pub(crate) struct Operation {
     pub kind: OpKind,
     /// Set by a `fail_operation` fault: the operation ends `Failed` with this error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<super::faults::OpFailure>,
+    pub failure: Option<crate::faults::OpFailure>,
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -123,14 +123,14 @@ pub(crate) struct Store {
     pub providers: IndexMap<String, Registration>,
     /// The access tokens' HMAC key, so that a token issued before a restart still validates
     /// after it (empty in files from before it was kept: a new key is drawn then).
-    #[serde(with = "super::util::b64")]
+    #[serde(with = "crate::serde_b64")]
     pub token_key: Vec<u8>,
     /// Service principals added at run time, with their secrets. Mirrors `Ctx::principals`,
     /// copied in by `Ctx::persist` (which owns the lock order).
-    pub principals: Vec<super::server::ServicePrincipal>,
+    pub principals: Vec<crate::directory::ServicePrincipal>,
     /// The durable part of sign-in, copied in the same way. `None` in older files.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signin: Option<super::signin::Durable>,
+    pub signin: Option<crate::signin_state::Durable>,
     /// The extra subscriptions' own state; key: lower-cased subscription id. In memory the
     /// served ones live in their own contexts and are put back here when the file is written;
     /// one not served this time stays here untouched, for a later start that serves it again.
@@ -179,10 +179,10 @@ pub(crate) fn child_key(rg: &str, name: &str) -> String {
 impl Store {
     pub(crate) fn with_default_user() -> Self {
         let mut store = Store {
-            principal_oid: super::util::new_guid(),
+            principal_oid: crate::ids::new_guid(),
             ..Store::default()
         };
-        store.add_user(super::graph::DEFAULT_USER_UPN, "Emulator User");
+        store.add_user(crate::directory::DEFAULT_USER_UPN, "Emulator User");
         store
     }
 
@@ -214,7 +214,7 @@ impl Store {
                     )
                 })?;
                 if store.principal_oid.is_empty() {
-                    store.principal_oid = super::util::new_guid();
+                    store.principal_oid = crate::ids::new_guid();
                 }
                 Ok(store)
             }
@@ -257,10 +257,10 @@ impl Store {
         if let Some(id) = self.users.get(&key).and_then(|u| u["id"].as_str()) {
             return id.to_string();
         }
-        let id = super::util::new_guid();
+        let id = crate::ids::new_guid();
         self.dirty = true;
         self.users
-            .insert(key, super::graph::user_body(&id, upn, display_name));
+            .insert(key, crate::directory::user_body(&id, upn, display_name));
         id
     }
 
@@ -295,144 +295,9 @@ impl Store {
                 ready_at,
                 applied: false,
                 kind,
-                failure: super::faults::take_op_failure(),
+                failure: crate::faults::take_op_failure(),
             },
         );
-    }
-
-    /// Apply every operation due at `now`, oldest deadline first.
-    pub(crate) fn advance(&mut self, now: i64) {
-        let mut due: Vec<(i64, String)> = self
-            .ops
-            .iter()
-            .filter(|(_, op)| !op.applied && op.ready_at <= now)
-            .map(|(id, op)| (op.ready_at, id.clone()))
-            .collect();
-        if due.is_empty() {
-            return;
-        }
-        due.sort();
-        for (_, id) in due {
-            let Some(op) = self.ops.get_mut(&id) else {
-                continue;
-            };
-            op.applied = true;
-            self.dirty = true;
-            if op.failure.is_some() {
-                match &op.kind {
-                    OpKind::GroupDelete { rg } => {
-                        let rg = rg.clone();
-                        if let Some(g) = self.groups.get_mut(&rg) {
-                            g.deleting = None;
-                        }
-                    }
-                    OpKind::Workspace { key, .. } => {
-                        let key = key.clone();
-                        self.fail_workspace_op(&id, &key);
-                    }
-                    OpKind::StorageCreate { key } => {
-                        let key = key.clone();
-                        self.storage.shift_remove(&key);
-                    }
-                    OpKind::Network { resource } => {
-                        let resource = resource.clone();
-                        super::resources::network::finish(self, &resource, true);
-                    }
-                    OpKind::Diagnose | OpKind::ResyncKeys => {}
-                }
-                continue;
-            }
-            match &op.kind {
-                OpKind::GroupDelete { rg } => {
-                    let rg = rg.clone();
-                    self.delete_group_now(&rg, now);
-                }
-                OpKind::Workspace { key, action } => {
-                    let (key, action) = (key.clone(), *action);
-                    self.finish_workspace_op(&id, &key, action);
-                }
-                OpKind::Network { resource } => {
-                    let resource = resource.clone();
-                    super::resources::network::finish(self, &resource, false);
-                }
-                OpKind::Diagnose | OpKind::ResyncKeys | OpKind::StorageCreate { .. } => {}
-            }
-        }
-    }
-
-    fn delete_group_now(&mut self, rg: &str, now: i64) {
-        self.groups.shift_remove(rg);
-        super::resources::network::group_gone(self, rg);
-        self.storage.retain(|_, r| r.rg != rg);
-        self.components.retain(|_, r| r.rg != rg);
-        self.registries.retain(|_, r| r.rg != rg);
-        self.identities.retain(|_, r| r.rg != rg);
-        self.log_analytics.retain(|_, r| r.rg != rg);
-        self.workspaces.retain(|_, w| w.rg != rg);
-        self.deleted_workspaces.retain(|_, w| w.rg != rg);
-        self.role_assignments.retain(|_, a| {
-            let scope = a["properties"]["scope"].as_str().unwrap_or_default();
-            let parts: Vec<&str> = scope.split('/').filter(|p| !p.is_empty()).collect();
-            !(parts.len() >= 4
-                && parts[2].eq_ignore_ascii_case("resourcegroups")
-                && parts[3].to_lowercase() == rg)
-        });
-        let gone: Vec<String> = self
-            .vaults
-            .iter()
-            .filter(|(_, v)| v.rg == rg)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in gone {
-            if let Some(vault) = self.vaults.shift_remove(&key) {
-                if soft_delete_enabled(&vault.body) {
-                    self.deleted_vaults
-                        .insert(key, deleted_vault_body(&vault.body, now));
-                }
-            }
-        }
-    }
-
-    /// A failed operation leaves the workspace `Failed` (as the service does after a failed
-    /// create or update; a failed delete leaves it in place too).
-    fn fail_workspace_op(&mut self, op_id: &str, key: &str) {
-        for map in [&mut self.workspaces, &mut self.deleted_workspaces] {
-            if let Some(ws) = map.get_mut(key) {
-                if ws.pending.as_ref().map(|(id, _)| id.as_str()) == Some(op_id) {
-                    ws.pending = None;
-                    ws.body["properties"]["provisioningState"] = json!("Failed");
-                }
-            }
-        }
-    }
-
-    fn finish_workspace_op(&mut self, op_id: &str, key: &str, action: WsAction) {
-        let owned = |ws: &Workspace| ws.pending.as_ref().map(|(id, _)| id.as_str()) == Some(op_id);
-        match action {
-            WsAction::Create | WsAction::Update => {
-                if let Some(ws) = self.workspaces.get_mut(key) {
-                    if owned(ws) {
-                        ws.pending = None;
-                        ws.body["properties"]["provisioningState"] = json!("Succeeded");
-                    }
-                }
-            }
-            WsAction::Delete { purge } => {
-                if self.workspaces.get(key).is_some_and(owned) {
-                    if let Some(mut ws) = self.workspaces.shift_remove(key) {
-                        ws.pending = None;
-                        let id = ws.body["id"].as_str().unwrap_or_default().to_string();
-                        super::resources::network::workspace_gone(self, &id);
-                        if !purge {
-                            ws.body["properties"]["provisioningState"] = json!("SoftDeleted");
-                            self.deleted_workspaces.insert(key.to_string(), ws);
-                        }
-                    }
-                } else if purge && self.deleted_workspaces.get(key).is_some_and(owned) {
-                    self.deleted_workspaces.shift_remove(key);
-                }
-            }
-        }
     }
 }
 
@@ -482,8 +347,8 @@ pub(crate) fn deleted_vault_body(vault: &Value, now: i64) -> Value {
         "properties": {
             "vaultId": id,
             "location": location,
-            "deletionDate": super::util::iso(now),
-            "scheduledPurgeDate": super::util::iso(now + days * 86_400_000),
+            "deletionDate": crate::timestamps::iso(now),
+            "scheduledPurgeDate": crate::timestamps::iso(now + days * 86_400_000),
             "tags": vault.get("tags").cloned().unwrap_or(json!({})),
             "purgeProtectionEnabled": vault["properties"]["enablePurgeProtection"] == json!(true),
         }

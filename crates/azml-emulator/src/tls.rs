@@ -62,7 +62,7 @@ impl TlsMaterial {
             "azml-emulator-{}-{}-{}",
             std::process::id(),
             port,
-            super::util::random_hex(4)
+            crate::ids::random_hex(4)
         ));
         std::fs::create_dir_all(&dir)?;
         let ca_path = dir.join("ca.pem");

@@ -62,7 +62,7 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     pub(crate) fn random() -> Self {
         Signer {
-            key: super::util::random_bytes(32),
+            key: crate::ids::random_bytes(32),
         }
     }
 

@@ -5,14 +5,16 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{parse_resource_id, Kind};
+use crate::assignments::{assignment_body, AssignmentFields};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
+use crate::names::eq_ci;
+use crate::names::parse_resource_id;
 use crate::rbac::{self, RoleDef, BUILT_IN};
-use crate::server::Ctx;
+use crate::resources::Kind;
 use crate::store::{child_key, Store};
 use crate::tokens::Claims;
-use crate::util::{eq_ci, iso};
 
 pub(crate) fn definition_body(ctx: &Ctx, def: &RoleDef) -> Value {
     json!({
@@ -40,7 +42,7 @@ pub(crate) fn definition_body(ctx: &Ctx, def: &RoleDef) -> Value {
 
 /// `{scope}/providers/Microsoft.Authorization/roleDefinitions[/{id}]`.
 pub(crate) fn definitions(ctx: &Ctx, req: &Req, name: Option<&str>) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     if let Some(name) = name {
         return rbac::role_by_id(name)
             .map(|d| Resp::ok(definition_body(ctx, d)))
@@ -93,7 +95,7 @@ fn check_scope(st: &Store, scope: &str) -> ArmResult<()> {
     let parts: Vec<&str> = scope.split('/').filter(|p| !p.is_empty()).collect();
     if parts.len() >= 4 && parts[2].eq_ignore_ascii_case("resourcegroups") {
         let rg = parts[3];
-        super::existing_group(st, rg)?;
+        crate::resources::existing_group(st, rg)?;
         if parts.len() > 4 {
             let Some((_, rg, ns, ty, name)) = parse_resource_id(scope) else {
                 return Ok(());
@@ -133,70 +135,6 @@ fn check_scope(st: &Store, scope: &str) -> ArmResult<()> {
     Ok(())
 }
 
-pub(crate) struct AssignmentFields<'a> {
-    pub name: &'a str,
-    pub scope: &'a str,
-    pub role_id: &'a str,
-    pub principal: &'a str,
-    pub principal_type: &'a str,
-    pub created_by: &'a str,
-    pub description: Value,
-}
-
-/// A role assignment as ARM serves it.
-pub(crate) fn assignment_body(f: &AssignmentFields<'_>, now_ms: i64) -> Value {
-    let now = iso(now_ms);
-    let scope = format!("/{}", f.scope.trim_matches('/'));
-    json!({
-        "id": format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{}", f.name),
-        "name": f.name,
-        "type": "Microsoft.Authorization/roleAssignments",
-        "properties": {
-            "roleDefinitionId": f.role_id,
-            "principalId": f.principal,
-            "principalType": f.principal_type,
-            "scope": scope,
-            "condition": null,
-            "conditionVersion": null,
-            "createdOn": now,
-            "updatedOn": now,
-            "createdBy": f.created_by,
-            "updatedBy": f.created_by,
-            "delegatedManagedIdentityResourceId": null,
-            "description": f.description,
-        }
-    })
-}
-
-/// Gives the default service principal Owner over the subscription, as a real assignment
-/// (listed, and removable like any other). Runs once per state: a state in which it was
-/// removed stays without it.
-pub(crate) fn seed_owner(st: &mut Store, subscription_id: &str, oid: &str, now_ms: i64) {
-    if st.owner_seeded {
-        return;
-    }
-    let name = crate::util::new_guid();
-    let role_id = format!(
-        "/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{}",
-        rbac::OWNER_ID
-    );
-    let body = assignment_body(
-        &AssignmentFields {
-            name: &name,
-            scope: &format!("/subscriptions/{subscription_id}"),
-            role_id: &role_id,
-            principal: oid,
-            principal_type: "ServicePrincipal",
-            created_by: oid,
-            description: Value::Null,
-        },
-        now_ms,
-    );
-    st.role_assignments.insert(name, body);
-    st.owner_seeded = true;
-    st.dirty = true;
-}
-
 /// `Emulator::assign_role`: an assignment made outside ARM (no caller to authorize).
 pub(crate) fn assign_role(
     ctx: &Ctx,
@@ -234,7 +172,7 @@ pub(crate) fn assign_role(
     if let Some(a) = existing {
         return Ok(a["name"].as_str().unwrap_or_default().to_string());
     }
-    let name = crate::util::new_guid();
+    let name = crate::ids::new_guid();
     let body = assignment_body(
         &AssignmentFields {
             name: &name,
@@ -300,7 +238,7 @@ pub(crate) fn assignments(
     name: Option<&str>,
 ) -> ArmResult<Resp> {
     let Some(name) = name else {
-        super::only_get(req)?;
+        crate::resources::only_get(req)?;
         return list(st, req, scope);
     };
     let key = name.to_lowercase();
@@ -325,7 +263,7 @@ pub(crate) fn assignments(
             None => Resp::empty(StatusCode::NO_CONTENT),
         }),
         Method::PUT => put(ctx, st, req, claims, scope, name),
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 

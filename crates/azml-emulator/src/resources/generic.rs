@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::{items_of, paged, Kind};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::resources::{items_of, paged, Kind};
 use crate::store::Store;
 
 /// One `field eq 'value'` clause of a `$filter`.

@@ -5,10 +5,10 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use super::{paged, tags_of};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::resources::{paged, tags_of};
 use crate::store::{Group, OpKind, Store};
 
 /// Recorded: a group deletion took about 75 s, polled every 15 s.
@@ -78,7 +78,7 @@ pub(crate) fn handle(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResul
         },
         Method::PATCH => patch(ctx, st, req, rg),
         Method::DELETE => delete(ctx, st, req, rg),
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -93,7 +93,7 @@ fn managed_by(v: &Value) -> ArmResult<Option<String>> {
 fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResult<Resp> {
     validate_name(rg)?;
     let v = req.json()?;
-    let location = super::body_location(&v)?;
+    let location = crate::resources::body_location(&v)?;
     let tags = tags_of(&v)?;
     let managed = managed_by(&v)?;
     let key = rg.to_lowercase();
@@ -140,7 +140,7 @@ fn patch(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResult<Resp> {
         return Err(ArmError::group_being_deleted(&g.name));
     }
     if let Some(loc) = v.get("location").and_then(Value::as_str) {
-        let loc = crate::util::normalize_location(loc);
+        let loc = crate::names::normalize_location(loc);
         if loc != g.location {
             return Err(ArmError::conflict(
                 "InvalidResourceGroupLocation",
@@ -181,7 +181,7 @@ fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResult<Resp> {
         None => {
             // Opaque like ARM's: base64url of a job description.
             let job = json!({
-                "jobId": format!("RESOURCEGROUPDELETIONJOB-{}", crate::util::random_hex(8).to_uppercase()),
+                "jobId": format!("RESOURCEGROUPDELETIONJOB-{}", crate::ids::random_hex(8).to_uppercase()),
                 "jobLocation": g.location,
             });
             let token = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -211,7 +211,7 @@ pub(crate) fn operation_result(
     req: &Req,
     token: &str,
 ) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     let op = st
         .ops
         .get(token)
@@ -277,7 +277,7 @@ pub(crate) fn list(
     req: &Req,
     visible: &dyn Fn(&str) -> bool,
 ) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     let filter = req.q("$filter").map(tag_filter).transpose()?;
     let items = st
         .groups

@@ -4,12 +4,12 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{put_body, resource_id, Kind, PutBody};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::ids::new_guid;
+use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{child_key, Store, Tracked};
-use crate::util::new_guid;
 
 /// 3–128 of letters, digits, `-` and `_`, starting with a letter or digit.
 fn name_error(name: &str) -> Option<ArmError> {
@@ -49,10 +49,10 @@ pub(crate) fn handle(
     match req.method {
         Method::PUT => put(ctx, st, req, rg, name),
         Method::GET | Method::DELETE => {
-            super::existing_group(st, rg)?;
-            super::tracked_read_delete(&mut st.identities, req, rg, name, Kind::Identity)
+            crate::resources::existing_group(st, rg)?;
+            crate::resources::tracked_read_delete(&mut st.identities, req, rg, name, Kind::Identity)
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -110,5 +110,5 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
 }
 
 pub(crate) fn list(st: &Store, rg: Option<&str>) -> Vec<Value> {
-    super::tracked_list(&st.identities, rg)
+    crate::resources::tracked_list(&st.identities, rg)
 }

@@ -4,13 +4,13 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{put_body, resource_id, Kind, PutBody};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{deleted_vault_body, soft_delete_enabled, Store, Tracked};
+use crate::timestamps::iso;
 use crate::tokens::Claims;
-use crate::util::iso;
 
 /// A new vault shows `RegisteringDns` for about 10 s before `Succeeded`.
 const DNS_MS: u64 = 10_000;
@@ -81,7 +81,7 @@ pub(crate) fn handle(
     match req.method {
         Method::PUT => put(ctx, st, req, claims, rg, name),
         Method::GET => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(
                     Kind::Vault.ns_type(),
@@ -92,7 +92,7 @@ pub(crate) fn handle(
             Ok(Resp::ok(served(ctx, &st.vaults[&key])))
         }
         Method::DELETE => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             if !in_group(st) {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             }
@@ -104,7 +104,7 @@ pub(crate) fn handle(
             }
             Ok(Resp::empty(StatusCode::OK))
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -250,7 +250,7 @@ pub(crate) fn list(ctx: &Ctx, st: &Store, rg: Option<&str>) -> Vec<Value> {
 
 pub(crate) fn check_name(st: &Store, req: &Req) -> ArmResult<Resp> {
     if req.method != Method::POST {
-        return Err(super::method_not_allowed(req));
+        return Err(crate::resources::method_not_allowed(req));
     }
     let v = req.json()?;
     let name = v["name"].as_str().unwrap_or_default();
@@ -302,7 +302,7 @@ pub(crate) fn deleted(
             st.deleted_vaults.shift_remove(&key);
             Ok(Resp::empty(StatusCode::OK))
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 

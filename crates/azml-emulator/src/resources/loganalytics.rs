@@ -4,12 +4,13 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{put_body, resource_id, Kind, PutBody};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::ids::new_guid;
+use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{child_key, Store, Tracked};
-use crate::util::{iso, new_guid};
+use crate::timestamps::iso;
 
 /// 4–63 of letters, digits and `-`, starting and ending with a letter or digit.
 fn name_error(name: &str) -> Option<ArmError> {
@@ -48,10 +49,16 @@ pub(crate) fn handle(
     match req.method {
         Method::PUT => put(ctx, st, req, rg, name),
         Method::GET | Method::DELETE => {
-            super::existing_group(st, rg)?;
-            super::tracked_read_delete(&mut st.log_analytics, req, rg, name, Kind::LogAnalytics)
+            crate::resources::existing_group(st, rg)?;
+            crate::resources::tracked_read_delete(
+                &mut st.log_analytics,
+                req,
+                rg,
+                name,
+                Kind::LogAnalytics,
+            )
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -119,13 +126,13 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
 }
 
 pub(crate) fn list(st: &Store, rg: Option<&str>) -> Vec<Value> {
-    super::tracked_list(&st.log_analytics, rg)
+    crate::resources::tracked_list(&st.log_analytics, rg)
 }
 
 /// Whether `id` names a Log Analytics workspace that exists (an App Insights component in
 /// workspace mode must link one).
 pub(crate) fn exists(st: &Store, id: &str) -> bool {
-    super::parse_resource_id(id).is_some_and(|(_, rg, ns, ty, name)| {
+    crate::names::parse_resource_id(id).is_some_and(|(_, rg, ns, ty, name)| {
         ns.eq_ignore_ascii_case("Microsoft.OperationalInsights")
             && ty.eq_ignore_ascii_case("workspaces")
             && st.log_analytics.contains_key(&child_key(&rg, &name))

@@ -18,16 +18,16 @@ mod workspaces;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
-pub(crate) use authorization::{assign_role, seed_owner};
-pub(crate) use subscriptions::known_namespace;
+pub(crate) use authorization::assign_role;
 
-use super::api_versions::Family;
-use super::errors::{ArmError, ArmResult};
-use super::http::{Req, Resp};
-use super::rbac;
-use super::server::Ctx;
-use super::store::Store;
-use super::tokens::Claims;
+use crate::api_versions::Family;
+use crate::catalog::{self, REGIONS};
+use crate::context::Ctx;
+use crate::errors::{ArmError, ArmResult};
+use crate::http::{Req, Resp};
+use crate::rbac;
+use crate::store::Store;
+use crate::tokens::Claims;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -445,7 +445,7 @@ pub(crate) fn handle(ctx: &Ctx, req: &Req, claims: &Claims, route: Route) -> Arm
     let visible = authorize(st, req, claims, &route)?;
     if let Some(ns) = access::namespace(&route) {
         let state = st.registration(ns, ctx.clock.now_ms());
-        if state != super::store::RegState::Registered {
+        if state != crate::store::RegState::Registered {
             return Err(ArmError::missing_registration(ns));
         }
     }
@@ -640,15 +640,15 @@ pub(crate) fn set_registered(
     ns: &str,
     registered: bool,
 ) -> Result<&'static str, String> {
-    let canonical =
-        known_namespace(ns).ok_or_else(|| format!("unknown resource provider namespace '{ns}'"))?;
-    if !registered && subscriptions::registration_free(canonical) {
+    let canonical = catalog::known_namespace(ns)
+        .ok_or_else(|| format!("unknown resource provider namespace '{ns}'"))?;
+    if !registered && catalog::registration_free(canonical) {
         return Err(format!("'{canonical}' is always registered"));
     }
     let state = if registered {
-        super::store::RegState::Registered
+        crate::store::RegState::Registered
     } else {
-        super::store::RegState::NotRegistered
+        crate::store::RegState::NotRegistered
     };
     ctx.store().set_registration(canonical, state, 0);
     ctx.persist();
@@ -659,7 +659,7 @@ pub(crate) fn set_registered(
 pub(crate) fn registrations(ctx: &Ctx) -> Vec<(&'static str, &'static str)> {
     let st = ctx.store();
     let now = ctx.clock.now_ms();
-    subscriptions::namespaces()
+    catalog::namespaces()
         .map(|ns| (ns, st.registration(ns, now).as_str()))
         .collect()
 }
@@ -684,14 +684,14 @@ pub(crate) fn only_get(req: &Req) -> ArmResult<()> {
 }
 
 /// The group a resource lives in: it must exist.
-pub(crate) fn existing_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super::store::Group> {
+pub(crate) fn existing_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a crate::store::Group> {
     st.groups
         .get(&rg.to_lowercase())
         .ok_or_else(|| ArmError::group_not_found(rg))
 }
 
 /// The group a resource is written into: it must exist and not be being deleted.
-pub(crate) fn writable_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super::store::Group> {
+pub(crate) fn writable_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a crate::store::Group> {
     let group = existing_group(st, rg)?;
     if group.deleting.is_some() {
         return Err(ArmError::group_being_deleted(&group.name));
@@ -701,13 +701,13 @@ pub(crate) fn writable_group<'a>(st: &'a Store, rg: &str) -> ArmResult<&'a super
 
 /// GET and DELETE of a resource kept as a plain [`Tracked`] entry keyed `rg/name`.
 pub(crate) fn tracked_read_delete(
-    map: &mut indexmap::IndexMap<String, super::store::Tracked>,
+    map: &mut indexmap::IndexMap<String, crate::store::Tracked>,
     req: &Req,
     rg: &str,
     name: &str,
     kind: Kind,
 ) -> ArmResult<Resp> {
-    let key = super::store::child_key(rg, name);
+    let key = crate::store::child_key(rg, name);
     if req.method == axum::http::Method::DELETE {
         return Ok(match map.shift_remove(&key) {
             Some(_) => Resp::empty(axum::http::StatusCode::OK),
@@ -721,7 +721,7 @@ pub(crate) fn tracked_read_delete(
 
 /// The bodies of plain [`Tracked`] entries, in group `rg` if given.
 pub(crate) fn tracked_list(
-    map: &indexmap::IndexMap<String, super::store::Tracked>,
+    map: &indexmap::IndexMap<String, crate::store::Tracked>,
     rg: Option<&str>,
 ) -> Vec<Value> {
     let rg = rg.map(str::to_lowercase);
@@ -793,27 +793,6 @@ pub(crate) fn paged(ctx: &Ctx, req: &Req, items: Vec<Value>, param: &str) -> Arm
     Ok(Resp::ok(body))
 }
 
-/// `(subscription, group, namespace, type, name)` of a resource id, if it is one.
-pub(crate) fn parse_resource_id(id: &str) -> Option<(String, String, String, String, String)> {
-    let parts: Vec<&str> = id.split('/').filter(|p| !p.is_empty()).collect();
-    match parts.as_slice() {
-        [s, sub, r, rg, p, ns, ty, name]
-            if s.eq_ignore_ascii_case("subscriptions")
-                && r.eq_ignore_ascii_case("resourcegroups")
-                && p.eq_ignore_ascii_case("providers") =>
-        {
-            Some((
-                sub.to_string(),
-                rg.to_string(),
-                ns.to_string(),
-                ty.to_string(),
-                name.to_string(),
-            ))
-        }
-        _ => None,
-    }
-}
-
 pub(crate) fn resource_id(ctx: &Ctx, rg: &str, kind: Kind, name: &str) -> String {
     format!(
         "/subscriptions/{}/resourceGroups/{rg}/providers/{}/{name}",
@@ -856,7 +835,7 @@ pub(crate) fn body_location(body: &Value) -> ArmResult<String> {
             "The location property is required for this definition.",
         ));
     };
-    let norm = super::util::normalize_location(loc);
+    let norm = crate::names::normalize_location(loc);
     if !REGIONS.iter().any(|(name, _)| *name == norm) {
         return Err(ArmError::bad_request(
             "LocationNotAvailableForResourceType",
@@ -897,61 +876,3 @@ pub(crate) fn tags_of(body: &Value) -> ArmResult<Option<Value>> {
         Some(_) => Err(ArmError::invalid_content("'tags' must be an object")),
     }
 }
-
-/// Azure's public regions: (name, display name).
-pub(crate) const REGIONS: &[(&str, &str)] = &[
-    ("eastus", "East US"),
-    ("eastus2", "East US 2"),
-    ("southcentralus", "South Central US"),
-    ("westus2", "West US 2"),
-    ("westus3", "West US 3"),
-    ("australiaeast", "Australia East"),
-    ("southeastasia", "Southeast Asia"),
-    ("northeurope", "North Europe"),
-    ("swedencentral", "Sweden Central"),
-    ("uksouth", "UK South"),
-    ("westeurope", "West Europe"),
-    ("centralus", "Central US"),
-    ("southafricanorth", "South Africa North"),
-    ("centralindia", "Central India"),
-    ("eastasia", "East Asia"),
-    ("japaneast", "Japan East"),
-    ("koreacentral", "Korea Central"),
-    ("canadacentral", "Canada Central"),
-    ("francecentral", "France Central"),
-    ("germanywestcentral", "Germany West Central"),
-    ("italynorth", "Italy North"),
-    ("norwayeast", "Norway East"),
-    ("polandcentral", "Poland Central"),
-    ("spaincentral", "Spain Central"),
-    ("switzerlandnorth", "Switzerland North"),
-    ("mexicocentral", "Mexico Central"),
-    ("uaenorth", "UAE North"),
-    ("brazilsouth", "Brazil South"),
-    ("israelcentral", "Israel Central"),
-    ("qatarcentral", "Qatar Central"),
-    ("northcentralus", "North Central US"),
-    ("westus", "West US"),
-    ("japanwest", "Japan West"),
-    ("centraluseuap", "Central US EUAP"),
-    ("eastus2euap", "East US 2 EUAP"),
-    ("westcentralus", "West Central US"),
-    ("southafricawest", "South Africa West"),
-    ("australiacentral", "Australia Central"),
-    ("australiasoutheast", "Australia Southeast"),
-    ("koreasouth", "Korea South"),
-    ("southindia", "South India"),
-    ("westindia", "West India"),
-    ("canadaeast", "Canada East"),
-    ("francesouth", "France South"),
-    ("germanynorth", "Germany North"),
-    ("norwaywest", "Norway West"),
-    ("switzerlandwest", "Switzerland West"),
-    ("ukwest", "UK West"),
-    ("uaecentral", "UAE Central"),
-    ("brazilsoutheast", "Brazil Southeast"),
-    ("newzealandnorth", "New Zealand North"),
-    ("indonesiacentral", "Indonesia Central"),
-    ("malaysiawest", "Malaysia West"),
-    ("chilecentral", "Chile Central"),
-];

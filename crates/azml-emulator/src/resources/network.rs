@@ -20,12 +20,18 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{parse_resource_id, put_body, writable_group, Kind, PutBody};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::ids::new_guid;
+use crate::names::eq_ci;
+use crate::names::parse_resource_id;
+use crate::private_links::{
+    drop_connections, etag, mirror_on_endpoint, refresh_workspace, release_subnet, subnet_parts,
+    LISTS,
+};
+use crate::resources::{put_body, writable_group, Kind, PutBody};
 use crate::store::{child_key, OpKind, Store, Tracked};
-use crate::util::{eq_ci, new_guid};
 
 const VNET_TYPE: &str = "Microsoft.Network/virtualNetworks";
 const SUBNET_TYPE: &str = "Microsoft.Network/virtualNetworks/subnets";
@@ -131,12 +137,8 @@ fn check_name(name: &str, min: usize, max: usize) -> ArmResult<()> {
     ))
 }
 
-fn etag() -> String {
-    format!("W/\"{}\"", new_guid())
-}
-
 fn vnet_id(ctx: &Ctx, rg: &str, name: &str) -> String {
-    super::resource_id(ctx, rg, Kind::VirtualNetwork, name)
+    crate::resources::resource_id(ctx, rg, Kind::VirtualNetwork, name)
 }
 
 /// A subnet id of the emulator's subscription: `(group, vnet, subnet)`.
@@ -149,24 +151,6 @@ fn parse_subnet_id(ctx: &Ctx, id: &str) -> Option<(String, String, String)> {
         return None;
     }
     subnet_parts(id)
-}
-
-/// A subnet id `(group, vnet, subnet)`, if `id` is one.
-fn subnet_parts(id: &str) -> Option<(String, String, String)> {
-    let parts: Vec<&str> = id.split('/').filter(|p| !p.is_empty()).collect();
-    match parts.as_slice() {
-        [s, _, r, rg, p, ns, ty, vnet, st, subnet]
-            if eq_ci(s, "subscriptions")
-                && eq_ci(r, "resourcegroups")
-                && eq_ci(p, "providers")
-                && eq_ci(ns, "microsoft.network")
-                && eq_ci(ty, "virtualnetworks")
-                && eq_ci(st, "subnets") =>
-        {
-            Some((rg.to_string(), vnet.to_string(), subnet.to_string()))
-        }
-        _ => None,
-    }
 }
 
 fn subnets_of(vnet: &Value) -> &[Value] {
@@ -412,7 +396,7 @@ pub(crate) fn operation(
     id: &str,
     result: bool,
 ) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     let op = st
         .ops
         .get(id)
@@ -435,48 +419,6 @@ pub(crate) fn operation(
         (Some(f), true) => Err(f.to_error()),
         (None, false) => Ok(Resp::ok(json!({"status": "Succeeded"}))),
         (None, true) => Ok(Resp::empty(StatusCode::NO_CONTENT)),
-    }
-}
-
-/// Where `/subnets/` starts in `id`, compared without ASCII case.
-fn subnets_segment(id: &str) -> Option<usize> {
-    id.as_bytes()
-        .windows(9)
-        .position(|w| w.eq_ignore_ascii_case(b"/subnets/"))
-}
-
-/// An operation ended: the resource it provisions is `Succeeded` (or `Failed`).
-pub(crate) fn finish(st: &mut Store, resource: &str, failed: bool) {
-    let state = json!(if failed { "Failed" } else { "Succeeded" });
-    let subnet_at = subnets_segment(resource);
-    // A subnet id: its vnet's id is the part before `/subnets/`.
-    let owner = subnet_at.map_or(resource, |at| &resource[..at]);
-    let Some((_, rg, _, ty, name)) = parse_resource_id(owner) else {
-        return;
-    };
-    let key = child_key(&rg, &name);
-    if eq_ci(&ty, "privateEndpoints") {
-        if let Some(pe) = st.private_endpoints.get_mut(&key) {
-            if eq_ci(pe.body["id"].as_str().unwrap_or_default(), resource) {
-                pe.body["properties"]["provisioningState"] = state;
-            }
-        }
-        return;
-    }
-    let Some(vnet) = st.vnets.get_mut(&key) else {
-        return;
-    };
-    if eq_ci(vnet.body["id"].as_str().unwrap_or_default(), resource) {
-        vnet.body["properties"]["provisioningState"] = state.clone();
-    }
-    if let Some(subnets) = vnet.body["properties"]["subnets"].as_array_mut() {
-        for s in subnets {
-            let whole_vnet = subnet_at.is_none();
-            let this = eq_ci(s["id"].as_str().unwrap_or_default(), resource);
-            if this || (whole_vnet && s["properties"]["provisioningState"] == "Updating") {
-                s["properties"]["provisioningState"] = state.clone();
-            }
-        }
     }
 }
 
@@ -514,12 +456,12 @@ pub(crate) fn vnet(
     let not_found = || ArmError::resource_not_found(VNET_TYPE, name, rg);
     match (action.map(str::to_ascii_lowercase).as_deref(), &req.method) {
         (Some("subnets"), &Method::GET) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             let vnet = st.vnets.get(&key).ok_or_else(not_found)?;
             let items = subnets_of(&vnet.body).to_vec();
-            super::paged(ctx, req, items, "$skiptoken")
+            crate::resources::paged(ctx, req, items, "$skiptoken")
         }
-        (Some("subnets"), _) => Err(super::method_not_allowed(req)),
+        (Some("subnets"), _) => Err(crate::resources::method_not_allowed(req)),
         (None, &Method::PATCH) => {
             let body = update_tags(st, req, rg, &key, Kind::VirtualNetwork, name)?;
             Ok(Resp::ok(body))
@@ -533,14 +475,14 @@ pub(crate) fn vnet(
             ),
         )),
         (None, &Method::GET) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             Ok(Resp::ok(
                 st.vnets.get(&key).ok_or_else(not_found)?.body.clone(),
             ))
         }
         (None, &Method::PUT) => put_vnet(ctx, st, req, rg, name),
         (None, &Method::DELETE) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             let Some(vnet) = st.vnets.get(&key) else {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             };
@@ -558,7 +500,7 @@ pub(crate) fn vnet(
             let op = new_op(ctx, st, &id, VNET_MS);
             Ok(deleting(ctx, req, &location, &op))
         }
-        (None, _) => Err(super::method_not_allowed(req)),
+        (None, _) => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -685,7 +627,7 @@ fn update_tags(
 ) -> ArmResult<Value> {
     writable_group(st, rg)?;
     let v = req.json()?;
-    let tags = super::tags_of(&v)?;
+    let tags = crate::resources::tags_of(&v)?;
     let map = match kind {
         Kind::VirtualNetwork => &mut st.vnets,
         _ => &mut st.private_endpoints,
@@ -722,7 +664,7 @@ pub(crate) fn subnet(
     };
     match req.method {
         Method::GET => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             let vnet = st.vnets.get(&key).ok_or_else(vnet_missing)?;
             find_subnet(&vnet.body, name)
                 .map(|s| Resp::ok(s.clone()))
@@ -783,7 +725,7 @@ pub(crate) fn subnet(
             Ok(written(ctx, req, old.is_none(), &location, &op, body))
         }
         Method::DELETE => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             let vnet = st.vnets.get(&key).ok_or_else(vnet_missing)?;
             let Some(s) = find_subnet(&vnet.body, name) else {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
@@ -804,18 +746,12 @@ pub(crate) fn subnet(
             let op = new_op(ctx, st, &id, SUBNET_MS);
             Ok(deleting(ctx, req, &location, &op))
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Private endpoints
-
-/// The connection lists of an endpoint body, with whether they are manual.
-const LISTS: [(&str, bool); 2] = [
-    ("privateLinkServiceConnections", false),
-    ("manualPrivateLinkServiceConnections", true),
-];
 
 fn connection_state(manual: bool, request_message: Option<&str>) -> Value {
     if manual {
@@ -870,119 +806,6 @@ fn target_workspace(ctx: &Ctx, st: &Store, target: &str) -> ArmResult<(String, S
     Ok((key, ws.body["id"].as_str().unwrap_or_default().to_string()))
 }
 
-/// The workspace's connection list and `privateLinkCount` after a change.
-fn refresh_workspace(ws_body: &mut Value) {
-    let p = &mut ws_body["properties"];
-    let count = p["privateEndpointConnections"]
-        .as_array()
-        .map_or(0, Vec::len);
-    if count == 0 {
-        if let Some(map) = p.as_object_mut() {
-            map.remove("privateEndpointConnections");
-        }
-    }
-    p["privateLinkCount"] = json!(count);
-    let approved = p["privateEndpointConnections"].as_array().is_some_and(|c| {
-        c.iter()
-            .any(|x| x["properties"]["privateLinkServiceConnectionState"]["status"] == "Approved")
-    });
-    if p["notebookInfo"].is_object() {
-        p["notebookInfo"]["isPrivateLinkEnabled"] = json!(approved);
-    }
-}
-
-/// Sets the state of `pe_id`'s connections to `ws_id`, as the workspace side decided.
-fn mirror_on_endpoint(st: &mut Store, pe_id: &str, ws_id: &str, state: &Value) {
-    let Some((_, rg, _, _, name)) = parse_resource_id(pe_id) else {
-        return;
-    };
-    let Some(pe) = st.private_endpoints.get_mut(&child_key(&rg, &name)) else {
-        return;
-    };
-    for (list, _) in LISTS {
-        if let Some(conns) = pe.body["properties"][list].as_array_mut() {
-            for c in conns {
-                if eq_ci(
-                    c["properties"]["privateLinkServiceId"]
-                        .as_str()
-                        .unwrap_or_default(),
-                    ws_id,
-                ) {
-                    c["properties"]["privateLinkServiceConnectionState"] = state.clone();
-                    c["etag"] = json!(etag());
-                }
-            }
-        }
-    }
-    pe.body["etag"] = json!(etag());
-}
-
-/// Removes `pe_id`'s entries from the workspaces it connects to.
-fn drop_connections(st: &mut Store, pe_id: &str) {
-    for ws in st.workspaces.values_mut() {
-        let Some(list) = ws.body["properties"]["privateEndpointConnections"].as_array_mut() else {
-            continue;
-        };
-        let before = list.len();
-        list.retain(|c| {
-            !eq_ci(
-                c["properties"]["privateEndpoint"]["id"]
-                    .as_str()
-                    .unwrap_or_default(),
-                pe_id,
-            )
-        });
-        if list.len() != before {
-            refresh_workspace(&mut ws.body);
-        }
-    }
-}
-
-/// Frees the endpoint's address in its subnet (whose id the endpoint holds as stored).
-fn release_subnet(st: &mut Store, pe_body: &Value) {
-    let pe_id = pe_body["id"].as_str().unwrap_or_default();
-    let Some((rg, vnet, subnet)) = pe_body["properties"]["subnet"]["id"]
-        .as_str()
-        .and_then(subnet_parts)
-    else {
-        return;
-    };
-    let Some(v) = st.vnets.get_mut(&child_key(&rg, &vnet)) else {
-        return;
-    };
-    if let Some(list) = v.body["properties"]["subnets"].as_array_mut() {
-        for s in list
-            .iter_mut()
-            .filter(|s| s["name"].as_str().is_some_and(|n| eq_ci(n, &subnet)))
-        {
-            let nic = pe_body["properties"]["networkInterfaces"][0]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_lowercase();
-            let p = &mut s["properties"];
-            if let Some(pes) = p["privateEndpoints"].as_array_mut() {
-                pes.retain(|x| !eq_ci(x["id"].as_str().unwrap_or_default(), pe_id));
-            }
-            if let Some(cfgs) = p["ipConfigurations"].as_array_mut() {
-                cfgs.retain(|x| {
-                    !x["id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_lowercase()
-                        .starts_with(&format!("{nic}/"))
-                });
-            }
-            for field in ["privateEndpoints", "ipConfigurations"] {
-                if p[field].as_array().is_some_and(Vec::is_empty) {
-                    if let Some(m) = p.as_object_mut() {
-                        m.remove(field);
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// The first free address of the subnet (Azure keeps the first four).
 fn free_address(st: &Store, subnet_id: &str, prefix: Prefix) -> Option<u32> {
     let used: Vec<String> = st
@@ -1028,7 +851,7 @@ pub(crate) fn endpoint(
     let key = child_key(rg, name);
     match req.method {
         Method::GET => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             st.private_endpoints
                 .get(&key)
                 .map(|t| Resp::ok(t.body.clone()))
@@ -1044,7 +867,7 @@ pub(crate) fn endpoint(
             name,
         )?)),
         Method::DELETE => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             let Some(pe) = st.private_endpoints.shift_remove(&key) else {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             };
@@ -1055,7 +878,7 @@ pub(crate) fn endpoint(
             let op = new_op(ctx, st, &id, PE_MS);
             Ok(deleting(ctx, req, &location, &op))
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -1150,7 +973,9 @@ fn put_endpoint(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> A
         .private_endpoints
         .get(&key)
         .and_then(|t| t.body["id"].as_str().map(str::to_string))
-        .unwrap_or_else(|| super::resource_id(ctx, &group_name, Kind::PrivateEndpoint, name));
+        .unwrap_or_else(|| {
+            crate::resources::resource_id(ctx, &group_name, Kind::PrivateEndpoint, name)
+        });
     let props = &v["properties"];
     let subnet_id = props["subnet"]["id"]
         .as_str()
@@ -1369,7 +1194,7 @@ fn put_endpoint(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> A
 // The workspace side
 
 fn workspace_key(st: &Store, rg: &str, ws: &str) -> ArmResult<String> {
-    super::existing_group(st, rg)?;
+    crate::resources::existing_group(st, rg)?;
     let key = child_key(rg, ws);
     if st.workspaces.contains_key(&key) {
         Ok(key)
@@ -1380,7 +1205,7 @@ fn workspace_key(st: &Store, rg: &str, ws: &str) -> ArmResult<String> {
 
 /// `GET …/workspaces/{ws}/privateEndpointConnections`.
 pub(crate) fn list_connections(st: &Store, req: &Req, rg: &str, ws: &str) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     let key = workspace_key(st, rg, ws)?;
     let value = st.workspaces[&key].body["properties"]["privateEndpointConnections"]
         .as_array()
@@ -1391,7 +1216,7 @@ pub(crate) fn list_connections(st: &Store, req: &Req, rg: &str, ws: &str) -> Arm
 
 /// `GET …/workspaces/{ws}/privateLinkResources`.
 pub(crate) fn private_link_resources(st: &Store, req: &Req, rg: &str, ws: &str) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     let key = workspace_key(st, rg, ws)?;
     let body = &st.workspaces[&key].body;
     Ok(Resp::ok(json!({"value": [{
@@ -1514,7 +1339,7 @@ pub(crate) fn connection(
             mirror_on_endpoint(st, &pe_id, &ws_id, &disconnected());
             Ok(Resp::empty(StatusCode::OK))
         }
-        _ => Err(super::method_not_allowed(req)),
+        _ => Err(crate::resources::method_not_allowed(req)),
     }
 }
 
@@ -1524,64 +1349,6 @@ fn disconnected() -> Value {
         "description": "The private endpoint connection was removed by the workspace.",
         "actionsRequired": "None",
     })
-}
-
-/// A workspace went away (deleted, purged or with its group): the endpoints pointing at it
-/// stay, disconnected.
-pub(crate) fn workspace_gone(st: &mut Store, ws_id: &str) {
-    let targets: Vec<String> = st
-        .private_endpoints
-        .values()
-        .filter(|pe| {
-            LISTS.iter().any(|(list, _)| {
-                pe.body["properties"][list].as_array().is_some_and(|l| {
-                    l.iter().any(|c| {
-                        eq_ci(
-                            c["properties"]["privateLinkServiceId"]
-                                .as_str()
-                                .unwrap_or_default(),
-                            ws_id,
-                        )
-                    })
-                })
-            })
-        })
-        .filter_map(|pe| pe.body["id"].as_str().map(str::to_string))
-        .collect();
-    let state = json!({
-        "status": "Disconnected",
-        "description": "The private link resource was deleted.",
-        "actionsRequired": "None",
-    });
-    for pe in targets {
-        mirror_on_endpoint(st, &pe, ws_id, &state);
-    }
-}
-
-/// A group is being emptied: what its endpoints connect to elsewhere lets go of them, and
-/// endpoints elsewhere pointing at its workspaces are disconnected.
-pub(crate) fn group_gone(st: &mut Store, rg: &str) {
-    let endpoints: Vec<Value> = st
-        .private_endpoints
-        .values()
-        .filter(|pe| pe.rg == rg)
-        .map(|pe| pe.body.clone())
-        .collect();
-    for pe in endpoints {
-        drop_connections(st, pe["id"].as_str().unwrap_or_default());
-        release_subnet(st, &pe);
-    }
-    let workspaces: Vec<String> = st
-        .workspaces
-        .values()
-        .filter(|w| w.rg == rg)
-        .filter_map(|w| w.body["id"].as_str().map(str::to_string))
-        .collect();
-    for id in workspaces {
-        workspace_gone(st, &id);
-    }
-    st.private_endpoints.retain(|_, pe| pe.rg != rg);
-    st.vnets.retain(|_, v| v.rg != rg);
 }
 
 #[cfg(test)]

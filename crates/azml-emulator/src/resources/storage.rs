@@ -3,12 +3,13 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use super::{put_body, resource_id, Kind, PutBody};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::ids::{new_guid, random_key};
+use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{OpKind, Store, Tracked};
-use crate::util::{iso, new_guid, random_key};
+use crate::timestamps::iso;
 
 const SKUS: &[&str] = &[
     "Standard_LRS",
@@ -63,14 +64,14 @@ pub(crate) fn handle(
     match (action.map(str::to_ascii_lowercase).as_deref(), &req.method) {
         (None, &Method::PUT) => put(ctx, st, req, rg, name),
         (None, &Method::GET) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(Kind::Storage.ns_type(), name, rg));
             }
             Ok(Resp::ok(served(ctx, &st.storage[&key])))
         }
         (None, &Method::DELETE) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             if !in_group(st) {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             }
@@ -78,7 +79,7 @@ pub(crate) fn handle(
             Ok(Resp::empty(StatusCode::OK))
         }
         (Some("listkeys"), &Method::POST) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(Kind::Storage.ns_type(), name, rg));
             }
@@ -94,7 +95,7 @@ pub(crate) fn handle(
                 .collect();
             Ok(Resp::ok(json!({ "keys": keys })))
         }
-        (None, _) => Err(super::method_not_allowed(req)),
+        (None, _) => Err(crate::resources::method_not_allowed(req)),
         (Some(a), _) => Err(ArmError::not_found(
             "InvalidResourceType",
             format!("The resource type 'storageAccounts/{a}' could not be found in the namespace 'Microsoft.Storage'."),
@@ -260,7 +261,7 @@ fn served(ctx: &Ctx, acct: &Tracked) -> Value {
 /// error it failed with.
 pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -> ArmResult<Resp> {
     if req.method != Method::GET {
-        return Err(super::method_not_allowed(req));
+        return Err(crate::resources::method_not_allowed(req));
     }
     st.advance(ctx.clock.now_ms());
     let not_found = || {
@@ -297,7 +298,7 @@ pub(crate) fn list(_ctx: &Ctx, st: &Store, rg: Option<&str>) -> Vec<Value> {
 
 pub(crate) fn check_name(st: &Store, req: &Req) -> ArmResult<Resp> {
     if req.method != Method::POST {
-        return Err(super::method_not_allowed(req));
+        return Err(crate::resources::method_not_allowed(req));
     }
     let v = req.json()?;
     let name = v["name"].as_str().unwrap_or_default();

@@ -4,18 +4,18 @@
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use super::REGIONS;
 use crate::api_versions::Family;
+use crate::catalog::{registration_free, PROVIDERS, REGIONS};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
 use crate::store::{RegState, Store};
 
 fn get_only(req: &Req) -> ArmResult<()> {
     if req.method == Method::GET {
         Ok(())
     } else {
-        Err(super::method_not_allowed(req))
+        Err(crate::resources::method_not_allowed(req))
     }
 }
 
@@ -79,90 +79,8 @@ pub(crate) fn get(ctx: &Ctx, req: &Req) -> ArmResult<Resp> {
     Ok(Resp::ok(subscription(ctx)))
 }
 
-/// (namespace, [(type, family)]) of the providers the emulator implements.
-const PROVIDERS: &[(&str, &[(&str, Family)])] = &[
-    (
-        "Microsoft.MachineLearningServices",
-        &[
-            ("workspaces", Family::Workspaces),
-            ("locations/workspaceOperationsStatus", Family::Workspaces),
-        ],
-    ),
-    (
-        "Microsoft.Storage",
-        &[
-            ("storageAccounts", Family::Storage),
-            ("checkNameAvailability", Family::Storage),
-        ],
-    ),
-    (
-        "Microsoft.KeyVault",
-        &[
-            ("vaults", Family::KeyVault),
-            ("deletedVaults", Family::KeyVault),
-        ],
-    ),
-    ("Microsoft.Insights", &[("components", Family::AppInsights)]),
-    (
-        "Microsoft.ContainerRegistry",
-        &[("registries", Family::ContainerRegistry)],
-    ),
-    (
-        "Microsoft.ManagedIdentity",
-        &[("userAssignedIdentities", Family::ManagedIdentity)],
-    ),
-    (
-        "Microsoft.OperationalInsights",
-        &[("workspaces", Family::LogAnalytics)],
-    ),
-    (
-        "Microsoft.Network",
-        &[
-            ("virtualNetworks", Family::Network),
-            ("virtualNetworks/subnets", Family::Network),
-            ("privateEndpoints", Family::Network),
-            ("locations/operations", Family::Network),
-            ("locations/operationResults", Family::Network),
-        ],
-    ),
-    (
-        "Microsoft.Authorization",
-        &[
-            ("roleAssignments", Family::Authorization),
-            ("roleDefinitions", Family::Authorization),
-        ],
-    ),
-    (
-        "Microsoft.Resources",
-        &[
-            ("resourceGroups", Family::Resources),
-            ("subscriptions", Family::Subscriptions),
-        ],
-    ),
-];
-
-/// Namespaces that are always registered (ARM's `RegistrationFree`).
-const REGISTRATION_FREE: &[&str] = &["Microsoft.Authorization", "Microsoft.Resources"];
-
 /// How long a registration takes under `realistic` (Azure's take a minute or so).
 const REGISTER_MS: u64 = 30_000;
-
-/// The canonical spelling of a namespace the emulator serves.
-pub(crate) fn known_namespace(ns: &str) -> Option<&'static str> {
-    PROVIDERS
-        .iter()
-        .map(|(n, _)| *n)
-        .find(|n| n.eq_ignore_ascii_case(ns))
-}
-
-pub(crate) fn namespaces() -> impl Iterator<Item = &'static str> {
-    PROVIDERS.iter().map(|(n, _)| *n)
-}
-
-/// Whether a namespace can be unregistered at all.
-pub(crate) fn registration_free(ns: &str) -> bool {
-    REGISTRATION_FREE.iter().any(|n| n.eq_ignore_ascii_case(ns))
-}
 
 fn provider_body(ctx: &Ctx, st: &Store, ns: &str, types: &[(&str, Family)]) -> Value {
     let locations: Vec<&str> = REGIONS.iter().map(|(_, display)| *display).collect();
@@ -226,7 +144,7 @@ pub(crate) fn register(
     register: bool,
 ) -> ArmResult<Resp> {
     if req.method != Method::POST {
-        return Err(super::method_not_allowed(req));
+        return Err(crate::resources::method_not_allowed(req));
     }
     let (n, types) = find(ns)?;
     let now = ctx.clock.now_ms();

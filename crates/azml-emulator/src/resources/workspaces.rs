@@ -8,13 +8,16 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::{parse_resource_id, put_body, tags_of, writable_group, Kind, PutBody};
+use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::server::Ctx;
+use crate::ids::{new_guid, random_hex, random_key};
+use crate::names::parse_resource_id;
+use crate::names::{eq_ci, normalize_location};
+use crate::resources::{put_body, tags_of, writable_group, Kind, PutBody};
 use crate::store::{child_key, OpKind, Store, Workspace, WsAction};
+use crate::timestamps::iso;
 use crate::tokens::Claims;
-use crate::util::{eq_ci, iso, new_guid, normalize_location, random_hex, random_key};
 
 /// Recorded: create, update and delete each took about 30 s (polls 30 s apart).
 const CREATE_MS: u64 = 30_000;
@@ -63,7 +66,7 @@ pub(crate) fn handle(
     match (action.as_deref(), &req.method) {
         (None, &Method::PUT) => put(ctx, st, req, claims, rg, name),
         (None, &Method::GET) => {
-            super::existing_group(st, rg)?;
+            crate::resources::existing_group(st, rg)?;
             st.workspaces
                 .get(&child_key(rg, name))
                 .map(|w| Resp::ok(w.body.clone()))
@@ -71,7 +74,7 @@ pub(crate) fn handle(
         }
         (None, &Method::PATCH) => patch(ctx, st, req, claims, rg, name),
         (None, &Method::DELETE) => delete(ctx, st, req, rg, name),
-        (None, _) => Err(super::method_not_allowed(req)),
+        (None, _) => Err(crate::resources::method_not_allowed(req)),
         (Some("listkeys"), &Method::POST) => list_keys(st, rg, name),
         (Some("resynckeys"), &Method::POST) => resync_keys(ctx, st, req, rg, name),
         (Some("diagnose"), &Method::POST) => diagnose(ctx, st, req, rg, name),
@@ -87,7 +90,7 @@ pub(crate) fn handle(
 }
 
 fn active<'a>(st: &'a Store, rg: &str, name: &str) -> ArmResult<&'a Workspace> {
-    super::existing_group(st, rg)?;
+    crate::resources::existing_group(st, rg)?;
     st.workspaces
         .get(&child_key(rg, name))
         .ok_or_else(|| ArmError::resource_not_found(NS_TYPE, name, rg))
@@ -95,7 +98,7 @@ fn active<'a>(st: &'a Store, rg: &str, name: &str) -> ArmResult<&'a Workspace> {
 
 /// An opaque operation id like the service's (`7t-BOrv0Tg0zloic8sLE0PIAxFDH0PZ2kHb4LakyYr4`).
 fn new_op_id() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::util::random_bytes(32))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::ids::random_bytes(32))
 }
 
 fn status_url(ctx: &Ctx, req: &Req, location: &str, id: &str, ty: &str) -> String {
@@ -497,7 +500,7 @@ fn put(
     }
     let ident = identity(ctx, st, v.get("identity"), None)?;
     check_primary_identity(&props, &ident)?;
-    let id = super::resource_id(ctx, &group_name, Kind::Workspace, name);
+    let id = crate::resources::resource_id(ctx, &group_name, Kind::Workspace, name);
     let workspace_id = new_guid();
     let short: String = name
         .chars()
@@ -588,7 +591,7 @@ fn put(
     if let Some(principal) = principal {
         // The service lets the workspace's identity use its vault.
         let vault_name = vault.rsplit('/').next().unwrap_or_default().to_string();
-        super::keyvault::grant_access(st, &vault_name, &ctx.cfg.tenant_id, &principal);
+        crate::resources::keyvault::grant_access(st, &vault_name, &ctx.cfg.tenant_id, &principal);
     }
     let op = new_op_id();
     st.workspaces.insert(
@@ -719,7 +722,7 @@ fn synchronous_resync(api_version: &str) -> bool {
 }
 
 fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<Resp> {
-    super::existing_group(st, rg)?;
+    crate::resources::existing_group(st, rg)?;
     let key = child_key(rg, name);
     let purge = req
         .q("forceToPurge")
@@ -778,7 +781,7 @@ fn list_keys(st: &Store, rg: &str, name: &str) -> ArmResult<Resp> {
         .and_then(parse_resource_id)
         .and_then(|(_, _, _, _, n)| st.registries.get(&n.to_lowercase()))
         .and_then(|r| {
-            let mut creds = super::registries::credentials(r).ok()?;
+            let mut creds = crate::resources::registries::credentials(r).ok()?;
             creds["location"] = r.body["location"].clone();
             Some(creds)
         });
@@ -824,7 +827,7 @@ fn diagnose(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmRe
 
 /// `GET …/locations/{loc}/workspaceOperationsStatus/{id}?type=async|location`.
 pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -> ArmResult<Resp> {
-    super::only_get(req)?;
+    crate::resources::only_get(req)?;
     let not_found = || {
         ArmError::not_found(
             "NotFound",
