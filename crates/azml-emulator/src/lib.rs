@@ -6,13 +6,15 @@
 //! depend on `azml-core`). Used by the Python bindings (`azml.emulator`), its binary
 //! `azml-emulator` and the tests.
 //!
-//! Layout, in the moto/LocalStack style: `server` parses and routes requests and applies the
-//! ARM middleware (authentication, api-version, standard headers); `entra` serves the
-//! sign-in endpoints; `store` holds the state and the long-running operations; one module
-//! per resource provider under `resources`.
+//! Layout: one room per domain — `arm` (Resource Manager's front door, routes and resource
+//! providers), `entra` (the Entra ID sign-in endpoints), `graph` (Microsoft Graph) and
+//! `admin` (the emulator's own API) — over a shared platform that imports no room: `context`
+//! (`Ctx`), `store` and its `operations`, `clock`, `faults`, `journal`, `throttle`, `tokens`,
+//! `tls` and the small data modules. `server` sits on top and hands each request to its room.
 
 mod admin;
 mod api_versions;
+mod arm;
 mod assignments;
 mod catalog;
 mod clock;
@@ -29,12 +31,8 @@ mod journal;
 mod names;
 mod operations;
 mod private_links;
-mod rbac;
-mod resources;
 mod serde_b64;
 mod server;
-mod signin;
-mod signin_admin;
 mod signin_state;
 mod store;
 mod throttle;
@@ -194,7 +192,7 @@ impl Emulator {
     /// credentials) and returns its object id (the `oid` of its tokens); an existing one's id
     /// is returned unchanged. It has no role assignment of its own.
     pub fn add_service_principal(&self, client_id: &str, client_secret: &str) -> String {
-        let oid = signin_admin::add_app(&self.ctx, client_id, client_secret);
+        let oid = admin::signin::add_app(&self.ctx, client_id, client_secret);
         self.ctx.persist();
         oid
     }
@@ -202,7 +200,7 @@ impl Emulator {
     /// may then sign in with RS256 client assertions signed by its key (also
     /// `POST /_emulator/apps/{clientId}/certificates`). Returns its `x5t#S256` thumbprint.
     pub fn add_certificate(&self, client_id: &str, certificate: &str) -> Result<String, String> {
-        let added = signin_admin::add_certificate(&self.ctx, client_id, certificate);
+        let added = admin::signin::add_certificate(&self.ctx, client_id, certificate);
         self.ctx.persist();
         added.map(|(_, s256)| s256)
     }
@@ -216,28 +214,28 @@ impl Emulator {
         issuer: &str,
         subject: &str,
     ) -> Result<(), String> {
-        let added = signin_admin::add_federated(
+        let added = admin::signin::add_federated(
             &self.ctx,
             client_id,
             issuer,
             subject,
-            vec![signin::TOKEN_EXCHANGE_AUDIENCE.to_string()],
+            vec![entra::TOKEN_EXCHANGE_AUDIENCE.to_string()],
         );
         self.ctx.persist();
         added
     }
     /// The issuer URL of the service account tokens the emulator hands out.
     pub fn workload_issuer(&self) -> String {
-        signin::workload_issuer(&self.ctx)
+        entra::workload_issuer(&self.ctx)
     }
     /// A service account token for `subject` from the emulator's workload issuer, valid an
     /// hour (what a Kubernetes cluster projects into `AZURE_FEDERATED_TOKEN_FILE`). Also
     /// `POST /_emulator/workload-issuer/tokens`.
     pub fn issue_federated_token(&self, subject: &str) -> String {
-        signin_admin::issue_federated_token(
+        admin::signin::issue_federated_token(
             &self.ctx,
             subject,
-            signin::TOKEN_EXCHANGE_AUDIENCE,
+            entra::TOKEN_EXCHANGE_AUDIENCE,
             3600,
         )
     }
@@ -249,11 +247,11 @@ impl Emulator {
         user_code: &str,
         user_principal_name: Option<&str>,
     ) -> Result<(), String> {
-        signin_admin::decide_device_code(&self.ctx, user_code, true, user_principal_name)
+        admin::signin::decide_device_code(&self.ctx, user_code, true, user_principal_name)
     }
     /// Declines the pending device code `user_code` (`POST /_emulator/devicecode/deny`).
     pub fn deny_device_code(&self, user_code: &str) -> Result<(), String> {
-        signin_admin::decide_device_code(&self.ctx, user_code, false, None)
+        admin::signin::decide_device_code(&self.ctx, user_code, false, None)
     }
     /// Device codes are approved by themselves once `polls` polls were answered
     /// `authorization_pending` (1 by default); `None`: only an explicit approval does. Also
@@ -264,7 +262,7 @@ impl Emulator {
     }
     /// The App Service style managed-identity endpoint (`IDENTITY_ENDPOINT`).
     pub fn identity_endpoint(&self) -> String {
-        signin_admin::identity_endpoint(&self.ctx)
+        admin::signin::identity_endpoint(&self.ctx)
     }
     /// The secret that endpoint expects in `X-IDENTITY-HEADER` (`IDENTITY_HEADER`).
     pub fn identity_header(&self) -> String {
@@ -306,7 +304,8 @@ impl Emulator {
         role: &str,
         scope: &str,
     ) -> Result<String, String> {
-        let assigned = resources::assign_role(&self.ctx, principal_id, role, scope);
+        let assigned =
+            arm::providers::authorization::assign_role(&self.ctx, principal_id, role, scope);
         self.ctx.persist();
         assigned
     }
@@ -314,7 +313,7 @@ impl Emulator {
     /// `POST /_emulator/providers/{ns}/register|unregister`): `false` leaves it
     /// `NotRegistered`, and its resource types answer 409 `MissingSubscriptionRegistration`.
     pub fn set_provider_registered(&self, namespace: &str, registered: bool) -> Result<(), String> {
-        let set = resources::set_registered(&self.ctx, namespace, registered);
+        let set = arm::dispatch::set_registered(&self.ctx, namespace, registered);
         self.ctx.persist();
         set.map(|_| ())
     }

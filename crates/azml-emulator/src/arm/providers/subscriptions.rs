@@ -15,7 +15,7 @@ fn get_only(req: &Req) -> ArmResult<()> {
     if req.method == Method::GET {
         Ok(())
     } else {
-        Err(crate::resources::method_not_allowed(req))
+        Err(crate::arm::common::method_not_allowed(req))
     }
 }
 
@@ -144,7 +144,7 @@ pub(crate) fn register(
     register: bool,
 ) -> ArmResult<Resp> {
     if req.method != Method::POST {
-        return Err(crate::resources::method_not_allowed(req));
+        return Err(crate::arm::common::method_not_allowed(req));
     }
     let (n, types) = find(ns)?;
     let now = ctx.clock.now_ms();

@@ -4,11 +4,12 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::common::{put_body, resource_id, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
 use crate::ids::new_guid;
-use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{child_key, Store, Tracked};
 use crate::timestamps::iso;
 
@@ -49,8 +50,8 @@ pub(crate) fn handle(
     match req.method {
         Method::PUT => put(ctx, st, req, rg, name),
         Method::GET | Method::DELETE => {
-            crate::resources::existing_group(st, rg)?;
-            crate::resources::tracked_read_delete(
+            crate::arm::common::existing_group(st, rg)?;
+            crate::arm::common::tracked_read_delete(
                 &mut st.log_analytics,
                 req,
                 rg,
@@ -58,7 +59,7 @@ pub(crate) fn handle(
                 Kind::LogAnalytics,
             )
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -126,7 +127,7 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
 }
 
 pub(crate) fn list(st: &Store, rg: Option<&str>) -> Vec<Value> {
-    crate::resources::tracked_list(&st.log_analytics, rg)
+    crate::arm::common::tracked_list(&st.log_analytics, rg)
 }
 
 /// Whether `id` names a Log Analytics workspace that exists (an App Insights component in

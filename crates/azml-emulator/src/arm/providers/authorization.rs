@@ -1,18 +1,18 @@
 //! Role definitions (the built-in ones azml uses) and role assignments at any scope under
 //! the subscription (`{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}`).
-//! ARM enforces them before any handler runs (`crate::rbac`).
+//! ARM enforces them before any handler runs (`crate::arm::rbac`).
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::rbac::{self, RoleDef, BUILT_IN};
+use crate::arm::routes::Kind;
 use crate::assignments::{assignment_body, AssignmentFields};
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
 use crate::names::eq_ci;
 use crate::names::parse_resource_id;
-use crate::rbac::{self, RoleDef, BUILT_IN};
-use crate::resources::Kind;
 use crate::store::{child_key, Store};
 use crate::tokens::Claims;
 
@@ -42,7 +42,7 @@ pub(crate) fn definition_body(ctx: &Ctx, def: &RoleDef) -> Value {
 
 /// `{scope}/providers/Microsoft.Authorization/roleDefinitions[/{id}]`.
 pub(crate) fn definitions(ctx: &Ctx, req: &Req, name: Option<&str>) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     if let Some(name) = name {
         return rbac::role_by_id(name)
             .map(|d| Resp::ok(definition_body(ctx, d)))
@@ -95,7 +95,7 @@ fn check_scope(st: &Store, scope: &str) -> ArmResult<()> {
     let parts: Vec<&str> = scope.split('/').filter(|p| !p.is_empty()).collect();
     if parts.len() >= 4 && parts[2].eq_ignore_ascii_case("resourcegroups") {
         let rg = parts[3];
-        crate::resources::existing_group(st, rg)?;
+        crate::arm::common::existing_group(st, rg)?;
         if parts.len() > 4 {
             let Some((_, rg, ns, ty, name)) = parse_resource_id(scope) else {
                 return Ok(());
@@ -238,7 +238,7 @@ pub(crate) fn assignments(
     name: Option<&str>,
 ) -> ArmResult<Resp> {
     let Some(name) = name else {
-        crate::resources::only_get(req)?;
+        crate::arm::common::only_get(req)?;
         return list(st, req, scope);
     };
     let key = name.to_lowercase();
@@ -263,7 +263,7 @@ pub(crate) fn assignments(
             None => Resp::empty(StatusCode::NO_CONTENT),
         }),
         Method::PUT => put(ctx, st, req, claims, scope, name),
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 

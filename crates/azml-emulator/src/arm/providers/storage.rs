@@ -3,11 +3,12 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::common::{put_body, resource_id, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
 use crate::ids::{new_guid, random_key};
-use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{OpKind, Store, Tracked};
 use crate::timestamps::iso;
 
@@ -64,14 +65,14 @@ pub(crate) fn handle(
     match (action.map(str::to_ascii_lowercase).as_deref(), &req.method) {
         (None, &Method::PUT) => put(ctx, st, req, rg, name),
         (None, &Method::GET) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(Kind::Storage.ns_type(), name, rg));
             }
             Ok(Resp::ok(served(ctx, &st.storage[&key])))
         }
         (None, &Method::DELETE) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             }
@@ -79,7 +80,7 @@ pub(crate) fn handle(
             Ok(Resp::empty(StatusCode::OK))
         }
         (Some("listkeys"), &Method::POST) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(Kind::Storage.ns_type(), name, rg));
             }
@@ -95,7 +96,7 @@ pub(crate) fn handle(
                 .collect();
             Ok(Resp::ok(json!({ "keys": keys })))
         }
-        (None, _) => Err(crate::resources::method_not_allowed(req)),
+        (None, _) => Err(crate::arm::common::method_not_allowed(req)),
         (Some(a), _) => Err(ArmError::not_found(
             "InvalidResourceType",
             format!("The resource type 'storageAccounts/{a}' could not be found in the namespace 'Microsoft.Storage'."),
@@ -261,7 +262,7 @@ fn served(ctx: &Ctx, acct: &Tracked) -> Value {
 /// error it failed with.
 pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -> ArmResult<Resp> {
     if req.method != Method::GET {
-        return Err(crate::resources::method_not_allowed(req));
+        return Err(crate::arm::common::method_not_allowed(req));
     }
     st.advance(ctx.clock.now_ms());
     let not_found = || {
@@ -298,7 +299,7 @@ pub(crate) fn list(_ctx: &Ctx, st: &Store, rg: Option<&str>) -> Vec<Value> {
 
 pub(crate) fn check_name(st: &Store, req: &Req) -> ArmResult<Resp> {
     if req.method != Method::POST {
-        return Err(crate::resources::method_not_allowed(req));
+        return Err(crate::arm::common::method_not_allowed(req));
     }
     let v = req.json()?;
     let name = v["name"].as_str().unwrap_or_default();

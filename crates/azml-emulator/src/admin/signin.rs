@@ -5,12 +5,12 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::admin::{body_json, error};
+use crate::admin::common::{body_json, error};
 use crate::context::Ctx;
 use crate::directory::ServicePrincipal;
+use crate::entra::{self, identity_resource_id, TOKEN_EXCHANGE_AUDIENCE};
 use crate::http::Resp;
 use crate::ids::new_guid;
-use crate::signin::{self, identity_resource_id, TOKEN_EXCHANGE_AUDIENCE};
 use crate::signin_state::{Identity, Settings};
 use crate::timestamps::iso;
 
@@ -80,7 +80,7 @@ pub(crate) fn issue_federated_token(
     audience: &str,
     lifetime: i64,
 ) -> String {
-    let issuer = signin::workload_issuer(ctx);
+    let issuer = entra::workload_issuer(ctx);
     let now = ctx.clock.now_secs();
     ctx.signin()
         .issue_federated_token(&issuer, subject, audience, now, lifetime)
@@ -99,7 +99,7 @@ pub(crate) fn decide_device_code(
             Some(u) => u.to_string(),
             None => ctx.signin().settings.user.clone(),
         };
-        Some(signin::find_user(ctx, &upn).ok_or(format!("no user '{upn}'"))?)
+        Some(entra::find_user(ctx, &upn).ok_or(format!("no user '{upn}'"))?)
     } else {
         None
     };
@@ -131,7 +131,7 @@ fn settings_json(ctx: &Ctx) -> Value {
         "enforceInterval": s.settings.enforce_interval,
         "denyConsent": s.settings.deny_consent,
         "pendingUserCodes": s.pending_user_codes(now),
-        "workloadIssuer": signin::workload_issuer(ctx),
+        "workloadIssuer": entra::workload_issuer(ctx),
         "identityEndpoint": identity_endpoint(ctx),
     })
 }
@@ -207,7 +207,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, rest: &[&str], body: &[u8]) -> O
             let issuer = v["issuer"]
                 .as_str()
                 .map(str::to_string)
-                .unwrap_or_else(|| signin::workload_issuer(ctx));
+                .unwrap_or_else(|| entra::workload_issuer(ctx));
             let subject = str_field(&v, "subject")?;
             let audiences: Vec<String> = match &v["audiences"] {
                 Value::Null => vec![TOKEN_EXCHANGE_AUDIENCE.to_string()],
@@ -237,7 +237,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, rest: &[&str], body: &[u8]) -> O
             let token = issue_federated_token(ctx, subject, audience, lifetime);
             Ok(Resp::ok(json!({
                 "token": token,
-                "issuer": signin::workload_issuer(ctx),
+                "issuer": entra::workload_issuer(ctx),
                 "subject": subject,
                 "expiresOn": iso((ctx.clock.now_secs() + lifetime) * 1000),
             })))
@@ -249,7 +249,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, rest: &[&str], body: &[u8]) -> O
                 let upn = user
                     .as_str()
                     .ok_or_else(|| bad("\"user\" must be a user principal name"))?;
-                if signin::find_user(ctx, upn).is_none() {
+                if entra::find_user(ctx, upn).is_none() {
                     return Err(bad(format!(
                         "no user '{upn}' (add one with POST /_emulator/users)"
                     )));

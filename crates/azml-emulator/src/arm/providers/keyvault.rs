@@ -4,10 +4,11 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::common::{put_body, resource_id, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{deleted_vault_body, soft_delete_enabled, Store, Tracked};
 use crate::timestamps::iso;
 use crate::tokens::Claims;
@@ -81,7 +82,7 @@ pub(crate) fn handle(
     match req.method {
         Method::PUT => put(ctx, st, req, claims, rg, name),
         Method::GET => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(ArmError::resource_not_found(
                     Kind::Vault.ns_type(),
@@ -92,7 +93,7 @@ pub(crate) fn handle(
             Ok(Resp::ok(served(ctx, &st.vaults[&key])))
         }
         Method::DELETE => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             }
@@ -104,7 +105,7 @@ pub(crate) fn handle(
             }
             Ok(Resp::empty(StatusCode::OK))
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -169,7 +170,7 @@ fn put(
             // Only `realistic` shows `RegisteringDns`: the vault PUT carries no polling hint,
             // so SDKs would wait their default 30 s for a few milliseconds of "fast" latency.
             let dns = match ctx.cfg.latency {
-                crate::Latency::Realistic => ctx.op_duration_ms(DNS_MS),
+                crate::config::Latency::Realistic => ctx.op_duration_ms(DNS_MS),
                 _ => 0,
             };
             (name.to_string(), iso(now), now + dns)
@@ -250,7 +251,7 @@ pub(crate) fn list(ctx: &Ctx, st: &Store, rg: Option<&str>) -> Vec<Value> {
 
 pub(crate) fn check_name(st: &Store, req: &Req) -> ArmResult<Resp> {
     if req.method != Method::POST {
-        return Err(crate::resources::method_not_allowed(req));
+        return Err(crate::arm::common::method_not_allowed(req));
     }
     let v = req.json()?;
     let name = v["name"].as_str().unwrap_or_default();
@@ -302,7 +303,7 @@ pub(crate) fn deleted(
             st.deleted_vaults.shift_remove(&key);
             Ok(Resp::empty(StatusCode::OK))
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 

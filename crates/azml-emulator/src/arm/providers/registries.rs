@@ -4,11 +4,12 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::common::{put_body, resource_id, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
 use crate::ids::random_key;
-use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{Store, Tracked};
 use crate::timestamps::iso;
 use crate::tokens::Claims;
@@ -64,14 +65,14 @@ pub(crate) fn handle(
     match (action.map(str::to_ascii_lowercase).as_deref(), &req.method) {
         (None, &Method::PUT) => put(ctx, st, req, claims, rg, name),
         (None, &Method::GET) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(not_found());
             }
             Ok(Resp::ok(st.registries[&key].body.clone()))
         }
         (None, &Method::DELETE) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             }
@@ -79,13 +80,13 @@ pub(crate) fn handle(
             Ok(Resp::empty(StatusCode::OK))
         }
         (Some("listcredentials"), &Method::POST) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             if !in_group(st) {
                 return Err(not_found());
             }
             Ok(Resp::ok(credentials(&st.registries[&key])?))
         }
-        (None, _) => Err(crate::resources::method_not_allowed(req)),
+        (None, _) => Err(crate::arm::common::method_not_allowed(req)),
         (Some(a), _) => Err(ArmError::not_found(
             "InvalidResourceType",
             format!("The resource type 'registries/{a}' could not be found in the namespace 'Microsoft.ContainerRegistry'."),

@@ -3,11 +3,12 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::common::{put_body, resource_id, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
 use crate::ids::new_guid;
-use crate::resources::{put_body, resource_id, Kind, PutBody};
 use crate::store::{child_key, Store, Tracked};
 use crate::timestamps::iso;
 
@@ -48,20 +49,20 @@ pub(crate) fn handle(
     match req.method {
         Method::PUT => put(ctx, st, req, rg, name),
         Method::GET => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             st.components
                 .get(&key)
                 .map(|c| Resp::ok(c.body.clone()))
                 .ok_or_else(|| ArmError::resource_not_found(Kind::Component.ns_type(), name, rg))
         }
         Method::DELETE => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             Ok(match st.components.shift_remove(&key) {
                 Some(_) => Resp::empty(StatusCode::OK),
                 None => Resp::empty(StatusCode::NO_CONTENT),
             })
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -99,7 +100,7 @@ fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<
     let app_type = props["Application_Type"].as_str().unwrap_or("web");
     let workspace = props.get("WorkspaceResourceId").and_then(Value::as_str);
     if let Some(w) = workspace {
-        if !crate::resources::loganalytics::exists(st, w) {
+        if !crate::arm::providers::loganalytics::exists(st, w) {
             // The service's words as seen in the field (a plain `BadRequest`, the message
             // ending on an empty detail).
             return Err(ArmError::bad_request(

@@ -20,6 +20,8 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::arm::common::{put_body, writable_group, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
@@ -30,7 +32,6 @@ use crate::private_links::{
     drop_connections, etag, mirror_on_endpoint, refresh_workspace, release_subnet, subnet_parts,
     LISTS,
 };
-use crate::resources::{put_body, writable_group, Kind, PutBody};
 use crate::store::{child_key, OpKind, Store, Tracked};
 
 const VNET_TYPE: &str = "Microsoft.Network/virtualNetworks";
@@ -138,7 +139,7 @@ fn check_name(name: &str, min: usize, max: usize) -> ArmResult<()> {
 }
 
 fn vnet_id(ctx: &Ctx, rg: &str, name: &str) -> String {
-    crate::resources::resource_id(ctx, rg, Kind::VirtualNetwork, name)
+    crate::arm::common::resource_id(ctx, rg, Kind::VirtualNetwork, name)
 }
 
 /// A subnet id of the emulator's subscription: `(group, vnet, subnet)`.
@@ -396,7 +397,7 @@ pub(crate) fn operation(
     id: &str,
     result: bool,
 ) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     let op = st
         .ops
         .get(id)
@@ -456,12 +457,12 @@ pub(crate) fn vnet(
     let not_found = || ArmError::resource_not_found(VNET_TYPE, name, rg);
     match (action.map(str::to_ascii_lowercase).as_deref(), &req.method) {
         (Some("subnets"), &Method::GET) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             let vnet = st.vnets.get(&key).ok_or_else(not_found)?;
             let items = subnets_of(&vnet.body).to_vec();
-            crate::resources::paged(ctx, req, items, "$skiptoken")
+            crate::arm::common::paged(ctx, req, items, "$skiptoken")
         }
-        (Some("subnets"), _) => Err(crate::resources::method_not_allowed(req)),
+        (Some("subnets"), _) => Err(crate::arm::common::method_not_allowed(req)),
         (None, &Method::PATCH) => {
             let body = update_tags(st, req, rg, &key, Kind::VirtualNetwork, name)?;
             Ok(Resp::ok(body))
@@ -475,14 +476,14 @@ pub(crate) fn vnet(
             ),
         )),
         (None, &Method::GET) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             Ok(Resp::ok(
                 st.vnets.get(&key).ok_or_else(not_found)?.body.clone(),
             ))
         }
         (None, &Method::PUT) => put_vnet(ctx, st, req, rg, name),
         (None, &Method::DELETE) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             let Some(vnet) = st.vnets.get(&key) else {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             };
@@ -500,7 +501,7 @@ pub(crate) fn vnet(
             let op = new_op(ctx, st, &id, VNET_MS);
             Ok(deleting(ctx, req, &location, &op))
         }
-        (None, _) => Err(crate::resources::method_not_allowed(req)),
+        (None, _) => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -627,7 +628,7 @@ fn update_tags(
 ) -> ArmResult<Value> {
     writable_group(st, rg)?;
     let v = req.json()?;
-    let tags = crate::resources::tags_of(&v)?;
+    let tags = crate::arm::common::tags_of(&v)?;
     let map = match kind {
         Kind::VirtualNetwork => &mut st.vnets,
         _ => &mut st.private_endpoints,
@@ -664,7 +665,7 @@ pub(crate) fn subnet(
     };
     match req.method {
         Method::GET => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             let vnet = st.vnets.get(&key).ok_or_else(vnet_missing)?;
             find_subnet(&vnet.body, name)
                 .map(|s| Resp::ok(s.clone()))
@@ -725,7 +726,7 @@ pub(crate) fn subnet(
             Ok(written(ctx, req, old.is_none(), &location, &op, body))
         }
         Method::DELETE => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             let vnet = st.vnets.get(&key).ok_or_else(vnet_missing)?;
             let Some(s) = find_subnet(&vnet.body, name) else {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
@@ -746,7 +747,7 @@ pub(crate) fn subnet(
             let op = new_op(ctx, st, &id, SUBNET_MS);
             Ok(deleting(ctx, req, &location, &op))
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -851,7 +852,7 @@ pub(crate) fn endpoint(
     let key = child_key(rg, name);
     match req.method {
         Method::GET => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             st.private_endpoints
                 .get(&key)
                 .map(|t| Resp::ok(t.body.clone()))
@@ -867,7 +868,7 @@ pub(crate) fn endpoint(
             name,
         )?)),
         Method::DELETE => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             let Some(pe) = st.private_endpoints.shift_remove(&key) else {
                 return Ok(Resp::empty(StatusCode::NO_CONTENT));
             };
@@ -878,7 +879,7 @@ pub(crate) fn endpoint(
             let op = new_op(ctx, st, &id, PE_MS);
             Ok(deleting(ctx, req, &location, &op))
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -974,7 +975,7 @@ fn put_endpoint(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> A
         .get(&key)
         .and_then(|t| t.body["id"].as_str().map(str::to_string))
         .unwrap_or_else(|| {
-            crate::resources::resource_id(ctx, &group_name, Kind::PrivateEndpoint, name)
+            crate::arm::common::resource_id(ctx, &group_name, Kind::PrivateEndpoint, name)
         });
     let props = &v["properties"];
     let subnet_id = props["subnet"]["id"]
@@ -1194,7 +1195,7 @@ fn put_endpoint(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> A
 // The workspace side
 
 fn workspace_key(st: &Store, rg: &str, ws: &str) -> ArmResult<String> {
-    crate::resources::existing_group(st, rg)?;
+    crate::arm::common::existing_group(st, rg)?;
     let key = child_key(rg, ws);
     if st.workspaces.contains_key(&key) {
         Ok(key)
@@ -1205,7 +1206,7 @@ fn workspace_key(st: &Store, rg: &str, ws: &str) -> ArmResult<String> {
 
 /// `GET …/workspaces/{ws}/privateEndpointConnections`.
 pub(crate) fn list_connections(st: &Store, req: &Req, rg: &str, ws: &str) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     let key = workspace_key(st, rg, ws)?;
     let value = st.workspaces[&key].body["properties"]["privateEndpointConnections"]
         .as_array()
@@ -1216,7 +1217,7 @@ pub(crate) fn list_connections(st: &Store, req: &Req, rg: &str, ws: &str) -> Arm
 
 /// `GET …/workspaces/{ws}/privateLinkResources`.
 pub(crate) fn private_link_resources(st: &Store, req: &Req, rg: &str, ws: &str) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     let key = workspace_key(st, rg, ws)?;
     let body = &st.workspaces[&key].body;
     Ok(Resp::ok(json!({"value": [{
@@ -1339,7 +1340,7 @@ pub(crate) fn connection(
             mirror_on_endpoint(st, &pe_id, &ws_id, &disconnected());
             Ok(Resp::empty(StatusCode::OK))
         }
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 

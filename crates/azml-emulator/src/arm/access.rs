@@ -3,8 +3,8 @@
 
 use axum::http::Method;
 
+use crate::arm::routes::{Kind, Route};
 use crate::http::Req;
-use crate::resources::{Kind, Route};
 
 /// The check a request goes through before its handler runs.
 pub(crate) enum Need {

@@ -4,10 +4,12 @@
 
 use serde_json::{Map, Value};
 
+use crate::arm::common::paged;
+use crate::arm::inventory::items_of;
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::resources::{items_of, paged, Kind};
 use crate::store::Store;
 
 /// One `field eq 'value'` clause of a `$filter`.

@@ -1,32 +1,21 @@
-//! The emulator's own API under `/_emulator/…`: fault rules, the request journal, the clock,
-//! service principals, resource-provider registration and a summary of the state. No authentication, so it only answers loopback clients.
+//! The admin room: the emulator's own API under `/_emulator/…` — fault rules, the request
+//! journal, the clock, service principals, role assignments, resource-provider registration,
+//! a summary of the state, and the sign-in part (`signin`). No authentication, so it only
+//! answers loopback clients.
+
+mod common;
+pub(crate) mod signin;
 
 use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
+use crate::admin::common::{body_json, error};
 use crate::context::Ctx;
 use crate::faults::FaultRule;
 use crate::http::Resp;
 use crate::timestamps::iso;
-
-pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Resp {
-    Resp::json(
-        status,
-        json!({"error": {"code": code, "message": message.into()}}),
-    )
-}
-
-pub(crate) fn body_json(body: &[u8]) -> Result<Value, Resp> {
-    serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequestContent",
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })
-}
 
 pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -170,7 +159,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("/subscriptions/{}", ctx.cfg.subscription_id));
-            match crate::resources::assign_role(ctx, principal, role, &scope) {
+            match crate::arm::providers::authorization::assign_role(ctx, principal, role, &scope) {
                 Ok(name) => Resp::json(
                     StatusCode::CREATED,
                     json!({"name": name, "principalId": principal, "role": role, "scope": scope}),
@@ -179,16 +168,16 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
             }
         }
         (&Method::GET, ["providers"]) => {
-            let value: Vec<Value> = crate::resources::registrations(ctx)
+            let value: Vec<Value> = crate::arm::dispatch::registrations(ctx)
                 .into_iter()
                 .map(|(ns, state)| json!({"namespace": ns, "registrationState": state}))
                 .collect();
             Resp::ok(json!({ "value": value }))
         }
         (&Method::POST, ["providers", ns, verb @ ("register" | "unregister")]) => {
-            match crate::resources::set_registered(ctx, ns, *verb == "register") {
+            match crate::arm::dispatch::set_registered(ctx, ns, *verb == "register") {
                 Ok(canonical) => {
-                    let state = crate::resources::registrations(ctx)
+                    let state = crate::arm::dispatch::registrations(ctx)
                         .into_iter()
                         .find(|(n, _)| *n == canonical)
                         .map(|(_, s)| s)
@@ -207,7 +196,7 @@ pub(crate) fn route(ctx: &Ctx, method: &Method, path: &str, body: &[u8]) -> Resp
             | ["devicecode", ..]
             | ["workload-issuer", ..]
             | ["managed-identity", ..],
-        ) => match crate::signin_admin::route(ctx, method, rest, body) {
+        ) => match signin::route(ctx, method, rest, body) {
             Some(resp) => resp,
             None => error(
                 StatusCode::METHOD_NOT_ALLOWED,

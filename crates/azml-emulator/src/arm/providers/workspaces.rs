@@ -8,13 +8,14 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use crate::arm::common::{put_body, tags_of, writable_group, PutBody};
+use crate::arm::routes::Kind;
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
 use crate::ids::{new_guid, random_hex, random_key};
 use crate::names::parse_resource_id;
 use crate::names::{eq_ci, normalize_location};
-use crate::resources::{put_body, tags_of, writable_group, Kind, PutBody};
 use crate::store::{child_key, OpKind, Store, Workspace, WsAction};
 use crate::timestamps::iso;
 use crate::tokens::Claims;
@@ -66,7 +67,7 @@ pub(crate) fn handle(
     match (action.as_deref(), &req.method) {
         (None, &Method::PUT) => put(ctx, st, req, claims, rg, name),
         (None, &Method::GET) => {
-            crate::resources::existing_group(st, rg)?;
+            crate::arm::common::existing_group(st, rg)?;
             st.workspaces
                 .get(&child_key(rg, name))
                 .map(|w| Resp::ok(w.body.clone()))
@@ -74,7 +75,7 @@ pub(crate) fn handle(
         }
         (None, &Method::PATCH) => patch(ctx, st, req, claims, rg, name),
         (None, &Method::DELETE) => delete(ctx, st, req, rg, name),
-        (None, _) => Err(crate::resources::method_not_allowed(req)),
+        (None, _) => Err(crate::arm::common::method_not_allowed(req)),
         (Some("listkeys"), &Method::POST) => list_keys(st, rg, name),
         (Some("resynckeys"), &Method::POST) => resync_keys(ctx, st, req, rg, name),
         (Some("diagnose"), &Method::POST) => diagnose(ctx, st, req, rg, name),
@@ -90,7 +91,7 @@ pub(crate) fn handle(
 }
 
 fn active<'a>(st: &'a Store, rg: &str, name: &str) -> ArmResult<&'a Workspace> {
-    crate::resources::existing_group(st, rg)?;
+    crate::arm::common::existing_group(st, rg)?;
     st.workspaces
         .get(&child_key(rg, name))
         .ok_or_else(|| ArmError::resource_not_found(NS_TYPE, name, rg))
@@ -500,7 +501,7 @@ fn put(
     }
     let ident = identity(ctx, st, v.get("identity"), None)?;
     check_primary_identity(&props, &ident)?;
-    let id = crate::resources::resource_id(ctx, &group_name, Kind::Workspace, name);
+    let id = crate::arm::common::resource_id(ctx, &group_name, Kind::Workspace, name);
     let workspace_id = new_guid();
     let short: String = name
         .chars()
@@ -591,7 +592,12 @@ fn put(
     if let Some(principal) = principal {
         // The service lets the workspace's identity use its vault.
         let vault_name = vault.rsplit('/').next().unwrap_or_default().to_string();
-        crate::resources::keyvault::grant_access(st, &vault_name, &ctx.cfg.tenant_id, &principal);
+        crate::arm::providers::keyvault::grant_access(
+            st,
+            &vault_name,
+            &ctx.cfg.tenant_id,
+            &principal,
+        );
     }
     let op = new_op_id();
     st.workspaces.insert(
@@ -722,7 +728,7 @@ fn synchronous_resync(api_version: &str) -> bool {
 }
 
 fn delete(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmResult<Resp> {
-    crate::resources::existing_group(st, rg)?;
+    crate::arm::common::existing_group(st, rg)?;
     let key = child_key(rg, name);
     let purge = req
         .q("forceToPurge")
@@ -781,7 +787,7 @@ fn list_keys(st: &Store, rg: &str, name: &str) -> ArmResult<Resp> {
         .and_then(parse_resource_id)
         .and_then(|(_, _, _, _, n)| st.registries.get(&n.to_lowercase()))
         .and_then(|r| {
-            let mut creds = crate::resources::registries::credentials(r).ok()?;
+            let mut creds = crate::arm::providers::registries::credentials(r).ok()?;
             creds["location"] = r.body["location"].clone();
             Some(creds)
         });
@@ -827,7 +833,7 @@ fn diagnose(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str, name: &str) -> ArmRe
 
 /// `GET …/locations/{loc}/workspaceOperationsStatus/{id}?type=async|location`.
 pub(crate) fn operation_status(ctx: &Ctx, st: &mut Store, req: &Req, id: &str) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     let not_found = || {
         ArmError::not_found(
             "NotFound",

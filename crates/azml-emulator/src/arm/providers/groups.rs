@@ -5,10 +5,10 @@ use axum::http::{Method, StatusCode};
 use base64::Engine;
 use serde_json::{json, Value};
 
+use crate::arm::common::{paged, tags_of};
 use crate::context::Ctx;
 use crate::errors::{ArmError, ArmResult};
 use crate::http::{Req, Resp};
-use crate::resources::{paged, tags_of};
 use crate::store::{Group, OpKind, Store};
 
 /// Recorded: a group deletion took about 75 s, polled every 15 s.
@@ -78,7 +78,7 @@ pub(crate) fn handle(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResul
         },
         Method::PATCH => patch(ctx, st, req, rg),
         Method::DELETE => delete(ctx, st, req, rg),
-        _ => Err(crate::resources::method_not_allowed(req)),
+        _ => Err(crate::arm::common::method_not_allowed(req)),
     }
 }
 
@@ -93,7 +93,7 @@ fn managed_by(v: &Value) -> ArmResult<Option<String>> {
 fn put(ctx: &Ctx, st: &mut Store, req: &Req, rg: &str) -> ArmResult<Resp> {
     validate_name(rg)?;
     let v = req.json()?;
-    let location = crate::resources::body_location(&v)?;
+    let location = crate::arm::common::body_location(&v)?;
     let tags = tags_of(&v)?;
     let managed = managed_by(&v)?;
     let key = rg.to_lowercase();
@@ -211,7 +211,7 @@ pub(crate) fn operation_result(
     req: &Req,
     token: &str,
 ) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     let op = st
         .ops
         .get(token)
@@ -277,7 +277,7 @@ pub(crate) fn list(
     req: &Req,
     visible: &dyn Fn(&str) -> bool,
 ) -> ArmResult<Resp> {
-    crate::resources::only_get(req)?;
+    crate::arm::common::only_get(req)?;
     let filter = req.q("$filter").map(tag_filter).transpose()?;
     let items = st
         .groups
