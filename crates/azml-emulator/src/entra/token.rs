@@ -10,7 +10,7 @@ use crate::entra::assertions::assertion_grant;
 use crate::entra::authorize::auth_code_grant;
 use crate::entra::common::{
     aad_error, constant_time_eq, form, generic_tenant, known_tenant, post_only, tenant_not_found,
-    token_body,
+    token_body, Form,
 };
 use crate::entra::device_code::{device_code_grant, DEVICE_CODE_GRANT};
 use crate::entra::refresh::refresh_grant;
@@ -36,15 +36,7 @@ pub(crate) fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
     if !tenant_ok {
         return tenant_not_found(ctx, tenant);
     }
-    let missing = |name: &str| {
-        aad_error(
-            ctx,
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            900144,
-            &format!("The request body must contain the following parameter: '{name}'."),
-        )
-    };
+    let missing = |name: &str| missing_param(ctx, name);
     let Some(grant_type) = grant else {
         return missing("grant_type");
     };
@@ -63,83 +55,26 @@ pub(crate) fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
             )
         }
     }
-    // client_secret_basic: "Authorization: Basic base64(id:secret)".
-    let basic = req
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Basic "))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| {
-            s.split_once(':').map(|(id, secret)| {
-                let dec = |x: &str| {
-                    percent_encoding::percent_decode_str(x)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                };
-                (dec(id), dec(secret))
-            })
-        });
+    client_credentials(ctx, req, &params, tenant, v2)
+}
+
+/// The client credentials grant: the client by secret (form or HTTP Basic) or assertion.
+fn client_credentials(ctx: &Ctx, req: &Req, params: &Form, tenant: &str, v2: bool) -> Resp {
+    let param = |name: &str| params.get(name);
+    let missing = |name: &str| missing_param(ctx, name);
+    let basic = basic_credentials(req);
     let client_id = param("client_id")
         .map(str::to_string)
         .or_else(|| basic.as_ref().map(|(id, _)| id.clone()));
     let Some(client_id) = client_id else {
         return missing("client_id");
     };
-    let resource = if v2 {
-        let Some(scope) = param("scope") else {
-            return missing("scope");
-        };
-        match scope.trim().strip_suffix("/.default") {
-            Some(resource) if !resource.is_empty() && !scope.trim().contains(' ') => {
-                resource.to_string()
-            }
-            _ => {
-                return aad_error(
-                    ctx,
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    1002012,
-                    &format!(
-                        "The provided value for scope {scope} is not valid. Client credential \
-                         flows must have a scope value with /.default suffixed to the resource \
-                         identifier (application ID URI)."
-                    ),
-                )
-            }
-        }
-    } else {
-        match param("resource") {
-            Some(r) => r.to_string(),
-            None => return missing("resource"),
-        }
+    let resource = match client_resource(ctx, params, v2) {
+        Ok(r) => r,
+        Err(resp) => return resp,
     };
     // The configured principal, or one added through `Emulator::add_service_principal`.
-    let known = if client_id.eq_ignore_ascii_case(&ctx.cfg.client_id) {
-        Some((
-            ctx.cfg.client_id.clone(),
-            ctx.cfg.client_secret.clone(),
-            ctx.principal_oid.clone(),
-            None,
-        ))
-    } else {
-        ctx.principals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .find(|p| p.client_id.eq_ignore_ascii_case(&client_id))
-            .map(|p| {
-                (
-                    p.client_id.clone(),
-                    p.secret.clone(),
-                    p.oid.clone(),
-                    p.federated_token.clone(),
-                )
-            })
-    };
+    let known = registered_app(ctx, &client_id);
     let Some((app_id, expected_secret, oid, federated)) = known else {
         return aad_error(
             ctx,
@@ -212,4 +147,93 @@ pub(crate) fn token(ctx: &Ctx, req: &Req, tenant: &str, v2: bool) -> Resp {
         ..Claims::default()
     };
     Resp::ok(token_body(ctx, &claims, v2)).header("cache-control", "no-store, no-cache")
+}
+
+/// client_secret_basic: "Authorization: Basic base64(id:secret)".
+fn basic_credentials(req: &Req) -> Option<(String, String)> {
+    req.header("authorization")
+        .and_then(|h| h.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| {
+            s.split_once(':').map(|(id, secret)| {
+                let dec = |x: &str| {
+                    percent_encoding::percent_decode_str(x)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                };
+                (dec(id), dec(secret))
+            })
+        })
+}
+
+/// The resource a client credentials request is for: v2 names it as `{resource}/.default`.
+fn client_resource(ctx: &Ctx, params: &Form, v2: bool) -> Result<String, Resp> {
+    if v2 {
+        let Some(scope) = params.get("scope") else {
+            return Err(missing_param(ctx, "scope"));
+        };
+        match scope.trim().strip_suffix("/.default") {
+            Some(resource) if !resource.is_empty() && !scope.trim().contains(' ') => {
+                Ok(resource.to_string())
+            }
+            _ => Err(aad_error(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                "invalid_scope",
+                1002012,
+                &format!(
+                    "The provided value for scope {scope} is not valid. Client credential \
+                         flows must have a scope value with /.default suffixed to the resource \
+                         identifier (application ID URI)."
+                ),
+            )),
+        }
+    } else {
+        match params.get("resource") {
+            Some(r) => Ok(r.to_string()),
+            None => Err(missing_param(ctx, "resource")),
+        }
+    }
+}
+
+/// `(app id, secret, object id, federated token)` of the configured principal or of one
+/// added through `Emulator::add_service_principal`.
+fn registered_app(ctx: &Ctx, client_id: &str) -> Option<(String, String, String, Option<String>)> {
+    if client_id.eq_ignore_ascii_case(&ctx.cfg.client_id) {
+        Some((
+            ctx.cfg.client_id.clone(),
+            ctx.cfg.client_secret.clone(),
+            ctx.principal_oid.clone(),
+            None,
+        ))
+    } else {
+        ctx.principals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|p| p.client_id.eq_ignore_ascii_case(client_id))
+            .map(|p| {
+                (
+                    p.client_id.clone(),
+                    p.secret.clone(),
+                    p.oid.clone(),
+                    p.federated_token.clone(),
+                )
+            })
+    }
+}
+
+fn missing_param(ctx: &Ctx, name: &str) -> Resp {
+    aad_error(
+        ctx,
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        900144,
+        &format!("The request body must contain the following parameter: '{name}'."),
+    )
 }
