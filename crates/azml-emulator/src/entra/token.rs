@@ -100,7 +100,7 @@ fn client_credentials(ctx: &Ctx, req: &Req, params: &Form, tenant: &str, v2: boo
                 (Some(a), Some(t)) if constant_time_eq(a.as_bytes(), t.as_bytes())
             );
         if !exact {
-            return assertion_grant(ctx, &params, &app_id, &oid, resource, v2, tenant);
+            return assertion_grant(ctx, params, &app_id, &oid, resource, v2, tenant);
         }
     } else {
         let secret = param("client_secret")

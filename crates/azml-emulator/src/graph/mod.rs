@@ -1,5 +1,6 @@
-//! The slice of Microsoft Graph azml needs (ARM-CONTRACT.md §3, `share --user`): users by
-//! object id or user principal name, and service principals by application id.
+//! The Graph room: the slice of Microsoft Graph azml needs (ARM-CONTRACT.md §3,
+//! `share --user`): users by object id or user principal name, and service principals by
+//! application id.
 
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
