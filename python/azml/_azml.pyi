@@ -1,11 +1,13 @@
 import asyncio
 import datetime
 import os
-from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 from typing_extensions import TypeAlias
 
 __version__: str
+# (op, python, az, long) for every command the core runs: `command_table.rs`.
+COMMANDS: Tuple[Tuple[str, str, str, bool], ...]
 
 _Path: TypeAlias = Union[str, os.PathLike[str]]
 

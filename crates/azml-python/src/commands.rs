@@ -6,149 +6,23 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::client_state::{CredentialSource, Inner};
+use super::command_table::{self, Request};
 use super::credential_base::{ClientSecretCredential, PyCredential};
-use super::poller::{PollerCore, LONG_OPERATIONS};
+use super::poller::PollerCore;
 use super::{asyncio_future, errors};
 use azml_core::arm::resource_id::Kind;
 use azml_core::arm::ArmConfig;
-use azml_core::ops::lro::{ContinuationToken, LongRequest};
+use azml_core::ops::lro::ContinuationToken;
 use azml_core::ops::{self, Ops};
 use azml_core::output::{self, Format};
 
 /// Microsoft Graph of the public cloud.
 const DEFAULT_GRAPH: &str = "https://graph.microsoft.com";
 
-/// The parameters of the commands that take a name only.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Named {
-    name: String,
-}
-
-/// One command with its parameters, parsed (and so checked) before anything is sent.
-#[derive(Debug)]
-enum Request {
-    GroupCreate(ops::GroupCreate),
-    GroupShow(Named),
-    GroupList(ops::GroupList),
-    GroupUpdate(ops::GroupUpdate),
-    GroupExists(Named),
-    GroupDelete(ops::GroupDelete),
-    WorkspaceCreate(Box<ops::WorkspaceCreate>),
-    WorkspaceList(ops::WorkspaceList),
-    WorkspaceShow(ops::WorkspaceRef),
-    WorkspaceUpdate(Box<ops::WorkspaceUpdate>),
-    WorkspaceDelete(ops::WorkspaceDelete),
-    WorkspaceShare(ops::WorkspaceShare),
-    WorkspaceSyncKeys(ops::WorkspaceRef),
-    WorkspaceListKeys(ops::WorkspaceRef),
-    WorkspaceDiagnose(ops::WorkspaceRef),
-    Find(Kind, ops::FindResource),
-}
-
-/// The operation names `call` accepts.
-pub const OPERATIONS: &[&str] = &[
-    "group.create",
-    "group.show",
-    "group.list",
-    "group.exists",
-    "group.delete",
-    "group.update",
-    "workspace.create",
-    "workspace.list",
-    "workspace.show",
-    "workspace.update",
-    "workspace.delete",
-    "workspace.share",
-    "workspace.sync_keys",
-    "workspace.list_keys",
-    "workspace.diagnose",
-    "storage_account.show",
-    "keyvault.show",
-    "application_insights.show",
-    "container_registry.show",
-];
-
-fn params<T: DeserializeOwned>(
-    py: Python<'_>,
-    op: &str,
-    kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<T> {
-    let empty;
-    let kwargs = match kwargs {
-        Some(k) => k,
-        None => {
-            empty = PyDict::new(py);
-            &empty
-        }
-    };
-    pythonize::depythonize::<T>(kwargs.as_any())
-        .map_err(|e| errors::validation(py, format!("{op}: {e}")))
-}
-
 impl Request {
-    /// The long commands, for `begin_*`.
-    fn into_long(self) -> Option<LongRequest> {
-        Some(match self {
-            Request::GroupDelete(p) => LongRequest::GroupDelete(p),
-            Request::WorkspaceCreate(p) => LongRequest::WorkspaceCreate(p),
-            Request::WorkspaceUpdate(p) => LongRequest::WorkspaceUpdate(p),
-            Request::WorkspaceDelete(p) => LongRequest::WorkspaceDelete(p),
-            Request::WorkspaceSyncKeys(p) => LongRequest::WorkspaceSyncKeys(p),
-            Request::WorkspaceDiagnose(p) => LongRequest::WorkspaceDiagnose(p),
-            _ => return None,
-        })
-    }
-
-    fn parse(py: Python<'_>, op: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        Ok(match op {
-            "group.create" => Request::GroupCreate(params(py, op, kwargs)?),
-            "group.show" => Request::GroupShow(params(py, op, kwargs)?),
-            "group.list" => Request::GroupList(params(py, op, kwargs)?),
-            "group.exists" => Request::GroupExists(params(py, op, kwargs)?),
-            "group.delete" => Request::GroupDelete(params(py, op, kwargs)?),
-            "workspace.create" => Request::WorkspaceCreate(Box::new(params(py, op, kwargs)?)),
-            "workspace.list" => Request::WorkspaceList(params(py, op, kwargs)?),
-            "workspace.show" => Request::WorkspaceShow(params(py, op, kwargs)?),
-            "workspace.update" => Request::WorkspaceUpdate(Box::new(params(py, op, kwargs)?)),
-            "workspace.delete" => Request::WorkspaceDelete(params(py, op, kwargs)?),
-            "group.update" => Request::GroupUpdate(params(py, op, kwargs)?),
-            "workspace.share" => Request::WorkspaceShare(params(py, op, kwargs)?),
-            "workspace.sync_keys" => Request::WorkspaceSyncKeys(params(py, op, kwargs)?),
-            "workspace.list_keys" => Request::WorkspaceListKeys(params(py, op, kwargs)?),
-            "workspace.diagnose" => Request::WorkspaceDiagnose(params(py, op, kwargs)?),
-            "storage_account.show" => Request::Find(Kind::StorageAccount, params(py, op, kwargs)?),
-            "keyvault.show" => Request::Find(Kind::KeyVault, params(py, op, kwargs)?),
-            "application_insights.show" => {
-                let p: ops::FindResource = params(py, op, kwargs)?;
-                if p.resource_group.is_none() {
-                    return Err(errors::validation(
-                        py,
-                        format!("{op}: resource_group is required"),
-                    ));
-                }
-                Request::Find(Kind::AppInsights, p)
-            }
-            "container_registry.show" => {
-                Request::Find(Kind::ContainerRegistry, params(py, op, kwargs)?)
-            }
-            other => {
-                return Err(errors::validation(
-                    py,
-                    format!(
-                        "unknown operation '{other}': expected one of {}",
-                        OPERATIONS.join(", ")
-                    ),
-                ))
-            }
-        })
-    }
-
     /// Run the command and shape its result as az prints it (`Value::Null` for the
     /// commands az prints nothing for).
     async fn run(self, ops: Ops, format: Format) -> azml_core::Result<Value> {
@@ -189,7 +63,18 @@ impl Request {
             }
             Request::WorkspaceListKeys(p) => ops.workspace_list_keys(p).await?,
             Request::WorkspaceDiagnose(p) => ops.workspace_diagnose(p).await?,
-            Request::Find(kind, p) => ops.find_resource(kind, p).await?,
+            Request::StorageAccountShow(p) => ops.find_resource(Kind::StorageAccount, p).await?,
+            Request::KeyVaultShow(p) => ops.find_resource(Kind::KeyVault, p).await?,
+            Request::ApplicationInsightsShow(p) => {
+                let p = ops::FindResource {
+                    name: p.name,
+                    resource_group: Some(p.resource_group),
+                };
+                ops.find_resource(Kind::AppInsights, p).await?
+            }
+            Request::ContainerRegistryShow(p) => {
+                ops.find_resource(Kind::ContainerRegistry, p).await?
+            }
         })
     }
 }
@@ -412,7 +297,7 @@ impl Core {
         asyncio_future::spawn(py, fut, future)
     }
 
-    /// A poller for the long command `op` (one of `LONG_OPERATIONS`), its arguments checked;
+    /// A poller for the long command `op` (one declared long in `command_table`), its arguments checked;
     /// nothing is sent until its `begin` or `begin_async`.
     #[pyo3(signature = (op, kwargs = None))]
     fn poller(
@@ -421,12 +306,12 @@ impl Core {
         op: &str,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PollerCore> {
-        if !LONG_OPERATIONS.contains(&op) {
+        if !command_table::is_long(op) {
             return Err(errors::validation(
                 py,
                 format!(
                     "'{op}' is not a long operation: expected one of {}",
-                    LONG_OPERATIONS.join(", ")
+                    command_table::operations(|c| c.long).join(", ")
                 ),
             ));
         }
@@ -445,7 +330,7 @@ impl Core {
             &self.inner.subscription_id,
         )
         .map_err(|e| errors::to_pyerr(py, &e))?;
-        if !LONG_OPERATIONS.contains(&decoded.op.as_str()) {
+        if !command_table::is_long(&decoded.op) {
             return Err(errors::validation(
                 py,
                 format!(

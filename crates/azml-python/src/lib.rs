@@ -8,6 +8,7 @@ mod az_output;
 mod blocking;
 mod client_state;
 mod cloud;
+mod command_table;
 mod commands;
 mod credential_base;
 mod credential_classes;
@@ -72,6 +73,7 @@ fn resolve_subscription(py: Python<'_>, explicit: Option<&str>) -> PyResult<Stri
 #[pymodule]
 fn _azml(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("COMMANDS", command_table::as_python(m.py())?)?;
     python_logging::install(m.py())?;
     m.add_class::<commands::Core>()?;
     m.add_class::<cloud::Cloud>()?;

@@ -137,16 +137,6 @@ fn shape(op: &str, v: Value, format: Format) -> Value {
     }
 }
 
-/// The commands that have a `begin_` form.
-pub const LONG_OPERATIONS: &[&str] = &[
-    "group.delete",
-    "workspace.create",
-    "workspace.update",
-    "workspace.delete",
-    "workspace.sync_keys",
-    "workspace.diagnose",
-];
-
 fn seconds(py: Python<'_>, timeout: Option<f64>) -> PyResult<Option<Duration>> {
     match timeout {
         None => Ok(None),
