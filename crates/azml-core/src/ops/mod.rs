@@ -12,7 +12,7 @@ pub mod groups;
 pub mod lro;
 mod params;
 #[cfg(test)]
-mod tests;
+mod unit_tests;
 pub mod validate;
 pub mod workspaces;
 
